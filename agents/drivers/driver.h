@@ -1,0 +1,64 @@
+#pragma once
+
+// A driver is the only code that knows a kind of device: how to run an
+// experiment on it with its native tool and turn the tool's output into
+// samples and a summary.
+//
+// Failure codes of `Run`: FAILED_PRECONDITION or INVALID_ARGUMENT when the
+// experiment cannot be measured on this device (a precision the device does
+// not support, a model that does not fit): a measurement failure, not retried.
+// Anything else (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, ...) is an
+// infrastructure failure and may be retried elsewhere.
+// Thread-safety: one `Run` at a time per driver instance (one device runs one
+// experiment at a time); `cancel` may be set from another thread.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "benchd/v1/common.pb.h"
+
+namespace benchd::agent {
+
+struct RunRequest {
+  int64_t run_id = 0;
+  benchd::v1::Parameters parameters;
+  benchd::v1::RunSettings settings;
+  // Directory for this run's artifacts and raw logs; exists and is writable.
+  std::string work_dir;
+};
+
+// Per-inference latencies of one repeat, warm-up excluded.
+struct RepeatSamples {
+  int repeat = 0;
+  benchd::v1::LatencyKind kind = benchd::v1::LATENCY_KIND_SYSTEM;
+  std::vector<double> latency_us;
+  std::vector<int64_t> t_ns;  // completion time on the monotonic clock; same length, or empty
+};
+
+struct RunResult {
+  std::vector<RepeatSamples> repeats;
+  benchd::v1::RunSummary summary;
+  benchd::v1::Environment environment;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual const std::string& Name() const = 0;
+  // Detects the device and reads tool versions; an error means the device is
+  // not usable.
+  [[nodiscard]] virtual absl::StatusOr<benchd::v1::Environment> Probe() = 0;
+  [[nodiscard]] virtual absl::StatusOr<RunResult> Run(const RunRequest& request,
+                                                      const std::atomic<bool>& cancel) = 0;
+};
+
+// Driver options from the agent's configuration (the `options:` map of a
+// device), validated by the driver's factory.
+using DriverOptions = std::map<std::string, std::string>;
+
+}  // namespace benchd::agent

@@ -1,0 +1,2 @@
+#include "common/process_runner.h"
+// placeholder: implemented by the store-side helper

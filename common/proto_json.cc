@@ -1,0 +1,93 @@
+#include "common/proto_json.h"
+
+#include <string>
+
+#include "spdlog/fmt/fmt.h"
+
+namespace benchd::common {
+
+nlohmann::json ParamValueToJson(const benchd::v1::ParamValue& value) {
+  switch (value.kind_case()) {
+    case benchd::v1::ParamValue::kStringValue:
+      return value.string_value();
+    case benchd::v1::ParamValue::kIntValue:
+      return value.int_value();
+    case benchd::v1::ParamValue::kDoubleValue:
+      return value.double_value();
+    case benchd::v1::ParamValue::kBoolValue:
+      return value.bool_value();
+    case benchd::v1::ParamValue::KIND_NOT_SET:
+      break;
+  }
+  return nullptr;
+}
+
+std::string ParamValueToString(const benchd::v1::ParamValue& value) {
+  switch (value.kind_case()) {
+    case benchd::v1::ParamValue::kStringValue:
+      return value.string_value();
+    case benchd::v1::ParamValue::kIntValue:
+      return std::to_string(value.int_value());
+    case benchd::v1::ParamValue::kDoubleValue:
+      return fmt::format("{}", value.double_value());
+    case benchd::v1::ParamValue::kBoolValue:
+      return value.bool_value() ? "true" : "false";
+    case benchd::v1::ParamValue::KIND_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+nlohmann::json ParametersToJson(const benchd::v1::Parameters& parameters) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, value] : parameters.values()) object[name] = ParamValueToJson(value);
+  return object;
+}
+
+absl::StatusOr<benchd::v1::Parameters> ParametersFromJson(const nlohmann::json& json) {
+  if (!json.is_object()) return absl::InvalidArgumentError("parameters: expected a JSON object");
+  benchd::v1::Parameters parameters;
+  for (const auto& [name, item] : json.items()) {
+    benchd::v1::ParamValue value;
+    if (item.is_string()) {
+      value.set_string_value(item.get<std::string>());
+    } else if (item.is_boolean()) {
+      value.set_bool_value(item.get<bool>());
+    } else if (item.is_number_integer()) {
+      value.set_int_value(item.get<int64_t>());
+    } else if (item.is_number_float()) {
+      value.set_double_value(item.get<double>());
+    } else {
+      return absl::InvalidArgumentError("parameter '" + name + "': expected a scalar, got " +
+                                        std::string(item.type_name()));
+    }
+    (*parameters.mutable_values())[name] = value;
+  }
+  return parameters;
+}
+
+nlohmann::json EnvironmentToJson(const benchd::v1::Environment& environment) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [key, value] : environment.entries()) object[key] = value;
+  return object;
+}
+
+absl::StatusOr<benchd::v1::Environment> EnvironmentFromJson(const nlohmann::json& json) {
+  if (!json.is_object()) return absl::InvalidArgumentError("environment: expected a JSON object");
+  benchd::v1::Environment environment;
+  for (const auto& [key, item] : json.items()) {
+    if (!item.is_string()) {
+      return absl::InvalidArgumentError("environment entry '" + key + "': expected a string");
+    }
+    (*environment.mutable_entries())[key] = item.get<std::string>();
+  }
+  return environment;
+}
+
+const benchd::v1::ParamValue* FindParam(const benchd::v1::Parameters& parameters,
+                                        const std::string& name) {
+  auto it = parameters.values().find(name);
+  return it == parameters.values().end() ? nullptr : &it->second;
+}
+
+}  // namespace benchd::common

@@ -1,0 +1,28 @@
+#pragma once
+
+// Conversions between benchd.v1 messages and the JSON the store keeps in jsonb
+// columns. Parameters become a flat object ({"batch": 8, "precision": "FP32"})
+// so that they can be queried with SQL; integers stay integers and numbers
+// stay numbers across a round trip.
+
+#include "absl/status/statusor.h"
+#include "benchd/v1/common.pb.h"
+#include "nlohmann/json.hpp"
+
+namespace benchd::common {
+
+nlohmann::json ParametersToJson(const benchd::v1::Parameters& parameters);
+// Errors: INVALID_ARGUMENT when `json` is not a flat object of scalars.
+[[nodiscard]] absl::StatusOr<benchd::v1::Parameters> ParametersFromJson(const nlohmann::json& json);
+
+nlohmann::json ParamValueToJson(const benchd::v1::ParamValue& value);
+// The value as a user would write it: 8, 12.5, FP32, true.
+std::string ParamValueToString(const benchd::v1::ParamValue& value);
+
+nlohmann::json EnvironmentToJson(const benchd::v1::Environment& environment);
+[[nodiscard]] absl::StatusOr<benchd::v1::Environment> EnvironmentFromJson(const nlohmann::json& json);
+
+// Reads a parameter, or returns nullptr when absent.
+const benchd::v1::ParamValue* FindParam(const benchd::v1::Parameters& parameters, const std::string& name);
+
+}  // namespace benchd::common

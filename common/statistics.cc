@@ -1,0 +1,2 @@
+#include "common/statistics.h"
+// placeholder: implemented by the agent-side helper

@@ -1,0 +1,131 @@
+#pragma once
+
+// The coordinator's persistent state, as domain-level operations. `PgStore`
+// (pg_store.h) is the only implementation and the only code that speaks SQL.
+//
+// Thread-safety: every method may be called from any thread; each call runs in
+// its own transaction on a pooled connection.
+// Failure codes: INVALID_ARGUMENT for requests that violate a constraint,
+// NOT_FOUND for unknown ids, UNAVAILABLE when the database cannot be reached
+// (after the pool's reconnect attempt), ABORTED when a serialization failure
+// persists after retries, INTERNAL for anything else.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "benchd/v1/agent_service.pb.h"
+#include "benchd/v1/common.pb.h"
+#include "benchd/v1/coordinator_service.pb.h"
+
+namespace benchd::daemon {
+
+// One point of a sweep, ready to store.
+struct NewExperiment {
+  int ordinal = 0;
+  std::string platform;
+  benchd::v1::Parameters parameters;
+  benchd::v1::RunSettings settings;
+  int max_attempts = 3;
+};
+
+struct NewSweep {
+  std::string name;
+  std::string yaml;
+  std::vector<NewExperiment> experiments;
+};
+
+// A device as the scheduler sees it when looking for work.
+struct DeviceSlot {
+  std::string agent_name;
+  std::string device_name;
+  std::string platform;
+};
+
+// An experiment claimed for a device: a new run row (state ASSIGNED) exists.
+struct Claim {
+  int64_t run_id = 0;
+  int64_t experiment_id = 0;
+  int attempt = 0;
+  benchd::v1::Parameters parameters;
+  benchd::v1::RunSettings settings;
+};
+
+// What happened when a report was ingested.
+enum class IngestOutcome {
+  kStored,     // committed now
+  kDuplicate,  // (run_id, seq) was stored before; nothing changed
+  kRejected,   // the run is not active for this agent (lost, finished, unknown)
+};
+
+struct IngestResult {
+  IngestOutcome outcome = IngestOutcome::kStored;
+  std::string reason;  // why, for kRejected
+  // Set when a RunFinished was stored: the experiment's sweep, so callers can
+  // notify watchers, and whether the device is free again.
+  std::optional<int64_t> finished_sweep_id;
+};
+
+// Runs that were in flight for an agent and are now lost, with the sweeps
+// they belong to (for notifying watchers).
+struct RequeueResult {
+  std::vector<int64_t> lost_run_ids;
+  std::vector<int64_t> sweep_ids;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores the sweep and all its experiments in one transaction, pending.
+  [[nodiscard]] virtual absl::StatusOr<int64_t> CreateSweep(const NewSweep& sweep) = 0;
+  [[nodiscard]] virtual absl::StatusOr<benchd::v1::Sweep> GetSweep(int64_t sweep_id) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() = 0;
+  [[nodiscard]] virtual absl::StatusOr<benchd::v1::SweepProgress> GetProgress(int64_t sweep_id) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(
+      int64_t sweep_id) = 0;
+  // The successful run of each succeeded experiment of the sweep, in
+  // experiment order.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Result>> QueryResults(
+      int64_t sweep_id) = 0;
+
+  // Records the agent and its devices (upserting by name), marks it
+  // connected, and marks lost every unfinished run assigned to it whose id is
+  // not in `active_run_ids`, requeueing their experiments (attempt counted;
+  // failed when the retry limit is reached).
+  [[nodiscard]] virtual absl::StatusOr<RequeueResult> RegisterAgent(
+      const benchd::v1::Hello& hello) = 0;
+  [[nodiscard]] virtual absl::Status MarkAgentDisconnected(const std::string& agent_name) = 0;
+  // Extends the leases of the agent's listed runs to now + `lease`.
+  [[nodiscard]] virtual absl::Status RecordHeartbeat(const std::string& agent_name,
+                                                     const std::vector<int64_t>& active_run_ids,
+                                                     std::chrono::milliseconds lease) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Agent>> ListAgents() = 0;
+
+  // Claims the oldest pending experiment whose platform matches the slot
+  // (FOR UPDATE SKIP LOCKED), creates its run with the next attempt number
+  // and a lease of `lease`, and marks the experiment running. Returns nullopt
+  // when no work matches.
+  [[nodiscard]] virtual absl::StatusOr<std::optional<Claim>> ClaimExperiment(
+      const DeviceSlot& slot, std::chrono::milliseconds lease) = 0;
+
+  // Marks lost every assigned or running run whose lease has expired, and
+  // requeues (or fails, past the retry limit) their experiments.
+  [[nodiscard]] virtual absl::StatusOr<RequeueResult> ExpireLeases() = 0;
+
+  // Stores one report of `agent_name` idempotently on (run_id, seq): samples
+  // by COPY, RunStarted / RunFinished as state changes, in one transaction.
+  // A RunFinished that failed requeues the experiment (infrastructure
+  // failures, below the retry limit) or fails it.
+  [[nodiscard]] virtual absl::StatusOr<IngestResult> IngestReport(
+      const std::string& agent_name, const benchd::v1::Report& report) = 0;
+
+  // Counts stored latency samples of a run; used by queries and tests.
+  [[nodiscard]] virtual absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) = 0;
+};
+
+}  // namespace benchd::daemon
