@@ -19,7 +19,7 @@ absl::Status WithContext(const absl::Status& status, std::string_view context) {
   if (status.ok()) return status;
   std::string message(context);
   message += ": ";
-  message += status.message();
+  message += std::string(status.message());
   return absl::Status(status.code(), message);
 }
 

@@ -1,0 +1,40 @@
+#include "common/platform_catalog.h"
+
+#include <gtest/gtest.h>
+
+namespace benchd::common {
+namespace {
+
+TEST(PlatformCatalogTest, BuiltinCatalogHasTheSeedPlatforms) {
+  auto catalog = PlatformCatalog::Builtin();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  for (const char* name : {"host-cpu", "tx2", "zcu104-finn", "zcu104-bismo", "zcu102-dpu", "ncs2", "edgetpu",
+                           "nucleo-l496zg", "disco-f469ni", "nucleo-f767zi"}) {
+    EXPECT_NE(catalog->Find(name), nullptr) << name;
+  }
+  const PlatformSpec* tx2 = catalog->Find("tx2");
+  ASSERT_NE(tx2, nullptr);
+  EXPECT_EQ(tx2->reconfigure, std::vector<std::string>{"power_mode"});
+}
+
+TEST(PlatformCatalogTest, DomainsCheckValuesAndRanges) {
+  auto catalog = PlatformCatalog::Builtin();
+  ASSERT_TRUE(catalog.ok());
+  const PlatformSpec* host = catalog->Find("host-cpu");
+  benchd::v1::ParamValue value;
+  value.set_string_value("FP32");
+  EXPECT_EQ(host->params.at("precision").Check(value), "");
+  value.set_string_value("INT4");
+  EXPECT_EQ(host->params.at("precision").Check(value), "accepted: FP32, INT8");
+  value.set_int_value(0);
+  EXPECT_EQ(host->params.at("threads").Check(value), "minimum is 1");
+}
+
+TEST(PlatformCatalogTest, MalformedCatalogIsRejectedWithLocation) {
+  auto catalog = PlatformCatalog::FromYaml("platforms:\n  x:\n    params: {a: {type: float}}\n", "cat.yaml");
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_EQ(std::string(catalog.status().message()), "cat.yaml:3:24: platforms.x.params.a.type: only 'int' ranges are supported");
+}
+
+}  // namespace
+}  // namespace benchd::common
