@@ -28,6 +28,7 @@ namespace benchd::common {
 #define BENCHD_CONCAT_INNER_(a, b) a##b
 #define BENCHD_CONCAT_(a, b) BENCHD_CONCAT_INNER_(a, b)
 // `BENCHD_ASSIGN_OR_RETURN(auto x, Foo());` binds the value or returns the error.
+// It expands to several statements: never use it as the body of an unbraced if.
 #define BENCHD_ASSIGN_OR_RETURN(lhs, expr)                                      \
   auto BENCHD_CONCAT_(benchd_statusor_, __LINE__) = (expr);                     \
   if (!BENCHD_CONCAT_(benchd_statusor_, __LINE__).ok())                         \

@@ -95,7 +95,7 @@ class Store {
 
   // Records the agent and its devices (upserting by name), marks it
   // connected, and marks lost every unfinished run assigned to it whose id is
-  // not in `active_run_ids`, requeueing their experiments (attempt counted;
+  // not in `hello.active_runs`, requeueing their experiments (attempt counted;
   // failed when the retry limit is reached).
   [[nodiscard]] virtual absl::StatusOr<RequeueResult> RegisterAgent(
       const benchd::v1::Hello& hello) = 0;

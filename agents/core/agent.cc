@@ -1,0 +1,156 @@
+#include "agents/core/agent.h"
+
+#include <unistd.h>
+
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+
+#include "agents/drivers/driver_registry.h"
+#include "common/status_util.h"
+
+namespace benchd::agent {
+namespace {
+
+constexpr char kAgentVersion[] = "benchd-agent 0.1.0";
+
+std::string Hostname() {
+  char host[256] = {};
+  return gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
+  std::unique_ptr<Agent> agent(new Agent(config));
+  BENCHD_ASSIGN_OR_RETURN(agent->spool_, Spool::Open(config.spool_dir));
+
+  // A run that has no RunFinished in the spool was cut off when the previous
+  // process died; its benchmark is gone, so report it failed and let the
+  // coordinator retry it.
+  for (int64_t run_id : agent->spool_->UnfinishedRuns()) {
+    benchd::v1::Report report;
+    auto* finished = report.mutable_run_finished();
+    finished->set_succeeded(false);
+    finished->set_failure_kind(benchd::v1::FAILURE_KIND_INFRASTRUCTURE);
+    finished->set_error("the agent restarted while the run was in progress");
+    *finished->mutable_finished_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    auto appended = agent->spool_->Append(run_id, std::move(report));
+    if (!appended.ok()) return common::WithContext(appended.status(), "close interrupted run " + std::to_string(run_id));
+    spdlog::warn("run={}: interrupted by an agent restart; reported as failed", run_id);
+  }
+
+  for (const DeviceConfig& device : config.devices) {
+    auto driver = CreateDriver(device.driver, device.options, agent->process_runner_);
+    if (!driver.ok()) return common::WithContext(driver.status(), "device '" + device.name + "'");
+    auto probed = (*driver)->Probe();
+    if (!probed.ok()) {
+      spdlog::error("device={} driver={}: probe failed, leaving the device out: {}", device.name, device.driver,
+                    probed.status().ToString());
+      continue;
+    }
+    auto worker = std::make_unique<DeviceWorker>(
+        device, config.name, std::move(*driver), config.work_dir,
+        [raw = agent.get()](int64_t run_id, benchd::v1::Report body) { raw->Report(run_id, std::move(body)); });
+    agent->workers_[device.name] = std::move(worker);
+  }
+  if (agent->workers_.empty()) return absl::FailedPreconditionError("no usable device: every probe failed");
+
+  for (auto& [name, worker] : agent->workers_) worker->Start();
+  agent->link_ = std::make_unique<CoordinatorLink>(
+      CoordinatorLink::Options{config.coordinator, config.reconnect_initial, config.reconnect_max}, *agent->spool_,
+      *agent);
+  agent->link_->Start();
+  spdlog::info("agent={} started with {} device(s); coordinator {}", config.name, agent->workers_.size(),
+               config.coordinator);
+  return agent;
+}
+
+Agent::~Agent() { Shutdown(); }
+
+void Agent::Shutdown() {
+  std::call_once(shutdown_once_, [this] {
+    spdlog::info("agent={} shutting down", config_.name);
+    for (auto& [name, worker] : workers_) worker->Stop();
+    // Give the final reports a moment to be acknowledged; what is not stays in
+    // the spool for the next start.
+    if (link_ && link_->connected()) spool_->WaitForDrain(std::chrono::seconds(3));
+    if (link_) link_->Stop();
+    spdlog::info("agent={} stopped", config_.name);
+  });
+}
+
+void Agent::Report(int64_t run_id, benchd::v1::Report body) {
+  auto appended = spool_->Append(run_id, std::move(body));
+  if (absl::IsFailedPrecondition(appended.status())) return;  // rejected run: nothing to deliver
+  if (!appended.ok()) {
+    // Without the spool the report could be lost; the run will time out and
+    // be retried, which is better than claiming delivery.
+    spdlog::error("run={}: spool: {}", run_id, appended.status().ToString());
+    return;
+  }
+  link_->Send(*appended);
+}
+
+benchd::v1::Hello Agent::BuildHello() {
+  benchd::v1::Hello hello;
+  hello.set_agent_name(config_.name);
+  hello.set_hostname(Hostname());
+  hello.set_version(kAgentVersion);
+  std::set<int64_t> executing;
+  for (const auto& [name, worker] : workers_) {
+    const DeviceConfig& config = worker->device();
+    auto* device = hello.add_devices();
+    device->set_name(config.name);
+    device->set_driver(config.driver);
+    device->set_platform(config.platform);
+    device->mutable_labels()->insert(config.labels.begin(), config.labels.end());
+    if (auto run = worker->CurrentRun()) {
+      auto* active = hello.add_active_runs();
+      active->set_run_id(*run);
+      active->set_device(config.name);
+      active->set_executing(true);
+      executing.insert(*run);
+    }
+  }
+  for (int64_t run_id : spool_->Runs()) {
+    if (executing.count(run_id)) continue;
+    auto* active = hello.add_active_runs();
+    active->set_run_id(run_id);
+    active->set_executing(false);
+  }
+  return hello;
+}
+
+void Agent::OnAssign(const benchd::v1::Assign& assign) {
+  auto it = workers_.find(assign.device());
+  if (it == workers_.end()) {
+    benchd::v1::Report report;
+    auto* finished = report.mutable_run_finished();
+    finished->set_succeeded(false);
+    finished->set_failure_kind(benchd::v1::FAILURE_KIND_INFRASTRUCTURE);
+    finished->set_error("agent " + config_.name + " has no device '" + assign.device() + "'");
+    Report(assign.run_id(), std::move(report));
+    return;
+  }
+  it->second->Submit(assign);
+}
+
+void Agent::OnCancel(const benchd::v1::Cancel& cancel) {
+  spdlog::info("run={}: cancel requested: {}", cancel.run_id(), cancel.reason());
+  for (auto& [name, worker] : workers_) worker->Cancel(cancel.run_id());
+}
+
+void Agent::OnRejected(int64_t run_id, const std::string& reason) {
+  spdlog::warn("run={}: the coordinator no longer accepts this run ({}); stopping it", run_id, reason);
+  for (auto& [name, worker] : workers_) worker->Cancel(run_id);
+}
+
+std::vector<int64_t> Agent::ExecutingRuns() {
+  std::vector<int64_t> runs;
+  for (const auto& [name, worker] : workers_) {
+    if (auto run = worker->CurrentRun()) runs.push_back(*run);
+  }
+  return runs;
+}
+
+}  // namespace benchd::agent

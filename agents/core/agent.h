@@ -1,0 +1,52 @@
+#pragma once
+
+// The agent process, wired: spool, one worker per configured device, and the
+// link to the coordinator. `main` and the tests start it the same way.
+// Thread-safety: Shutdown may be called from any thread.
+
+#include <map>
+#include <set>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "agents/core/agent_config.h"
+#include "agents/core/coordinator_link.h"
+#include "agents/core/device_worker.h"
+#include "agents/core/spool.h"
+#include "common/process_runner.h"
+
+namespace benchd::agent {
+
+class Agent final : public LinkHandler {
+ public:
+  // Loads drivers and probes devices (a device whose probe fails is left out
+  // with an error in the log; no usable device at all is an error), finishes
+  // runs an earlier process left unfinished, and connects.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Agent>> Start(const AgentConfig& config);
+  ~Agent() override;
+
+  // Cancels running benchmarks, gives the coordinator a moment to acknowledge
+  // their final reports, then disconnects.
+  void Shutdown();
+
+  benchd::v1::Hello BuildHello() override;
+  void OnAssign(const benchd::v1::Assign& assign) override;
+  void OnCancel(const benchd::v1::Cancel& cancel) override;
+  void OnRejected(int64_t run_id, const std::string& reason) override;
+  std::vector<int64_t> ExecutingRuns() override;
+
+ private:
+  explicit Agent(AgentConfig config) : config_(std::move(config)) {}
+  void Report(int64_t run_id, benchd::v1::Report body);
+
+  const AgentConfig config_;
+  common::BoostProcessRunner process_runner_;
+  std::unique_ptr<Spool> spool_;
+  std::map<std::string, std::unique_ptr<DeviceWorker>> workers_;
+  std::unique_ptr<CoordinatorLink> link_;
+  std::once_flag shutdown_once_;
+};
+
+}  // namespace benchd::agent

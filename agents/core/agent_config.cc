@@ -1,0 +1,106 @@
+#include "agents/core/agent_config.h"
+
+#include <set>
+#include <unistd.h>
+
+#include "common/status_util.h"
+#include "common/yaml_reader.h"
+
+namespace benchd::agent {
+namespace {
+
+using common::IndexPath;
+using common::JoinPath;
+using common::YamlContext;
+
+absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlContext& ctx, const YAML::Node& node,
+                                                                 const std::string& path) {
+  if (!node.IsMap()) return ctx.ErrorAt(node, path, "expected a map of names to values");
+  std::map<std::string, std::string> values;
+  for (const auto& item : node) {
+    const std::string key = item.first.Scalar();
+    BENCHD_ASSIGN_OR_RETURN(values[key], ctx.ReadString(item.second, JoinPath(path, key)));
+  }
+  return values;
+}
+
+absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node& node, const std::string& path) {
+  BENCHD_RETURN_IF_ERROR(ctx.CheckMap(node, path, {"name", "driver", "platform", "labels", "options"}));
+  DeviceConfig device;
+  for (const char* required : {"name", "driver", "platform"}) {
+    if (!node[required]) return ctx.ErrorAt(node, JoinPath(path, required), "missing");
+  }
+  BENCHD_ASSIGN_OR_RETURN(device.name, ctx.ReadString(node["name"], JoinPath(path, "name")));
+  BENCHD_ASSIGN_OR_RETURN(device.driver, ctx.ReadString(node["driver"], JoinPath(path, "driver")));
+  BENCHD_ASSIGN_OR_RETURN(device.platform, ctx.ReadString(node["platform"], JoinPath(path, "platform")));
+  if (node["labels"]) {
+    BENCHD_ASSIGN_OR_RETURN(device.labels, ReadStringMap(ctx, node["labels"], JoinPath(path, "labels")));
+  }
+  if (node["options"]) {
+    BENCHD_ASSIGN_OR_RETURN(device.options, ReadStringMap(ctx, node["options"], JoinPath(path, "options")));
+  }
+  return device;
+}
+
+std::string DefaultAgentName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "bench-agent";
+  return host;
+}
+
+}  // namespace
+
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name) {
+  YamlContext ctx(file_name);
+  BENCHD_ASSIGN_OR_RETURN(YAML::Node root, ctx.Parse(text));
+  BENCHD_RETURN_IF_ERROR(ctx.CheckMap(root, "", {"agent", "devices"}));
+  AgentConfig config;
+  config.name = DefaultAgentName();
+  if (const YAML::Node agent = root["agent"]) {
+    BENCHD_RETURN_IF_ERROR(ctx.CheckMap(agent, "agent", {"name", "coordinator", "spool_dir", "work_dir", "log_level",
+                                                         "reconnect_initial", "reconnect_max"}));
+    if (agent["name"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.name, ctx.ReadString(agent["name"], "agent.name"));
+    }
+    if (agent["coordinator"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.coordinator, ctx.ReadString(agent["coordinator"], "agent.coordinator"));
+    }
+    if (agent["spool_dir"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.spool_dir, ctx.ReadString(agent["spool_dir"], "agent.spool_dir"));
+    }
+    if (agent["work_dir"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.work_dir, ctx.ReadString(agent["work_dir"], "agent.work_dir"));
+    }
+    if (agent["log_level"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.log_level, ctx.ReadString(agent["log_level"], "agent.log_level"));
+    }
+    if (agent["reconnect_initial"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.reconnect_initial,
+                              ctx.ReadDuration(agent["reconnect_initial"], "agent.reconnect_initial"));
+    }
+    if (agent["reconnect_max"]) {
+      BENCHD_ASSIGN_OR_RETURN(config.reconnect_max, ctx.ReadDuration(agent["reconnect_max"], "agent.reconnect_max"));
+    }
+  }
+  const YAML::Node devices = root["devices"];
+  if (!devices || !devices.IsSequence() || devices.size() == 0) {
+    return ctx.ErrorAt(devices ? devices : root, "devices", "expected a non-empty list of devices");
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const std::string path = IndexPath("devices", i);
+    BENCHD_ASSIGN_OR_RETURN(DeviceConfig device, ReadDevice(ctx, devices[i], path));
+    if (!names.insert(device.name).second) {
+      return ctx.ErrorAt(devices[i]["name"], JoinPath(path, "name"), "device name '" + device.name + "' is used twice");
+    }
+    config.devices.push_back(std::move(device));
+  }
+  return config;
+}
+
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
+  BENCHD_ASSIGN_OR_RETURN(std::string text, common::ReadTextFile(path, 1 << 20));
+  return ParseAgentConfig(text, path);
+}
+
+}  // namespace benchd::agent

@@ -1,0 +1,143 @@
+#include "cli/app.h"
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "cli/commands/agents.h"
+#include "cli/commands/results.h"
+#include "cli/commands/show.h"
+#include "cli/commands/submit.h"
+#include "cli/commands/sweeps.h"
+#include "cli/coordinator_client.h"
+#include "cli/exit_codes.h"
+#include "common/duration.h"
+
+namespace benchd::cli {
+
+namespace {
+
+constexpr char kVersion[] = "benchctl " BENCHD_VERSION;
+
+struct GlobalOptions {
+  std::string coordinator = kDefaultCoordinatorAddress;
+  std::string timeout = "10s";
+};
+
+struct Commands {
+  CLI::App* submit = nullptr;
+  CLI::App* sweeps = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* results = nullptr;
+  CLI::App* agents = nullptr;
+  SubmitOptions submit_options;
+  int64_t show_sweep = 0;
+  int64_t results_sweep = 0;
+  std::string results_format = "table";
+};
+
+void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
+  app.add_option("--coordinator", globals.coordinator, "coordinator address HOST:PORT")
+      ->envname(kCoordinatorAddressEnv)
+      ->capture_default_str();
+  app.add_option("--timeout", globals.timeout,
+                 "deadline of each call to the coordinator (500ms, 10s, 1m, ...)")
+      ->capture_default_str();
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  // Lets global flags come after the command too: `benchctl sweeps --timeout 2s`.
+  app.fallthrough();
+
+  commands.submit = app.add_subcommand("submit", "submit a sweep file and print its id");
+  commands.submit->add_option("FILE", commands.submit_options.file, "sweep file (YAML)")
+      ->required();
+  commands.submit->add_flag("-w,--watch", commands.submit_options.watch,
+                            "follow the sweep until it completes (exit code 5 if any "
+                            "experiment failed)");
+
+  commands.sweeps = app.add_subcommand("sweeps", "list sweeps and their progress");
+
+  commands.show = app.add_subcommand("show", "show a sweep and its experiments");
+  commands.show->add_option("SWEEP", commands.show_sweep, "sweep id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+
+  commands.results = app.add_subcommand("results", "print a sweep's results");
+  commands.results->add_option("SWEEP", commands.results_sweep, "sweep id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  commands.results->add_option("-f,--format", commands.results_format, "output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+
+  commands.agents = app.add_subcommand("agents", "list agents and their devices");
+}
+
+absl::StatusOr<ExitCode> AsExitCode(const absl::Status& status) {
+  if (!status.ok()) return status;
+  return ExitCode::kOk;
+}
+
+absl::StatusOr<ExitCode> Dispatch(const Commands& commands, const CommandContext& context) {
+  if (commands.submit->parsed()) return RunSubmit(context, commands.submit_options);
+  if (commands.sweeps->parsed()) return AsExitCode(RunSweeps(context));
+  if (commands.show->parsed()) return AsExitCode(RunShow(context, commands.show_sweep));
+  if (commands.results->parsed()) {
+    absl::StatusOr<ResultsFormat> format = ParseResultsFormat(commands.results_format);
+    if (!format.ok()) return format.status();
+    return AsExitCode(RunResults(context, {commands.results_sweep, *format}));
+  }
+  if (commands.agents->parsed()) return AsExitCode(RunAgents(context));
+  // `require_subcommand(1)` makes this unreachable unless a command is added
+  // above without a branch here.
+  return absl::InternalError("no command to run");
+}
+
+int Fail(std::ostream& err, const absl::Status& status) {
+  err << "benchctl: " << status.message() << '\n';
+  return ToInt(ExitCodeForStatus(status));
+}
+
+}  // namespace
+
+int RunBenchctl(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                bool err_is_tty) {
+  CLI::App app("Submit benchmark sweeps to the benchd coordinator and read their results.",
+               "benchctl");
+  app.footer(std::string(kExitCodeHelp));
+  GlobalOptions globals;
+  Commands commands;
+  DefineCommands(app, globals, commands);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version arrive as "errors" whose exit code is success.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      return app.exit(error, out, err);
+    }
+    err << "benchctl: " << error.what() << "\nrun 'benchctl --help' for usage\n";
+    return ToInt(ExitCode::kBadInput);
+  }
+
+  absl::StatusOr<std::chrono::milliseconds> timeout = common::ParseDuration(globals.timeout);
+  if (!timeout.ok()) {
+    return Fail(
+        err, absl::InvalidArgumentError("--timeout: " + std::string(timeout.status().message())));
+  }
+  if (timeout->count() <= 0) {
+    return Fail(err, absl::InvalidArgumentError("--timeout must be positive"));
+  }
+  if (globals.coordinator.empty()) {
+    return Fail(err, absl::InvalidArgumentError("--coordinator must not be empty"));
+  }
+
+  std::unique_ptr<CoordinatorClient> client =
+      CoordinatorClient::Connect({globals.coordinator, *timeout});
+  const CommandContext context{*client, out, err, err_is_tty};
+  absl::StatusOr<ExitCode> outcome = Dispatch(commands, context);
+  out.flush();
+  if (!outcome.ok()) return Fail(err, outcome.status());
+  return ToInt(*outcome);
+}
+
+}  // namespace benchd::cli

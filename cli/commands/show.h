@@ -1,0 +1,17 @@
+#pragma once
+
+// `benchctl show SWEEP`: the sweep's name, submission time and progress, then
+// one table row per experiment with its state, attempts and last error.
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "cli/commands/command_context.h"
+
+namespace benchd::cli {
+
+// Errors: NOT_FOUND for an unknown sweep id, and the coordinator's others,
+// with "show ID: " in front.
+[[nodiscard]] absl::Status RunShow(const CommandContext& context, int64_t sweep_id);
+
+}  // namespace benchd::cli

@@ -1,0 +1,76 @@
+#include "cli/commands/submit.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/output/progress_reporter.h"
+#include "common/status_util.h"
+#include "spdlog/fmt/fmt.h"
+
+namespace benchd::cli {
+
+namespace {
+
+absl::StatusOr<ExitCode> Watch(const CommandContext& context, int64_t sweep_id) {
+  ProgressReporter reporter(
+      context.err,
+      context.err_is_tty ? ProgressReporter::Mode::kBar : ProgressReporter::Mode::kLines, sweep_id);
+  absl::StatusOr<benchd::v1::WatchSweepResponse> last = context.client.WatchSweep(
+      sweep_id,
+      [&](const benchd::v1::WatchSweepResponse& event) { reporter.Update(event.progress()); });
+  reporter.Finish();
+  if (!last.ok()) {
+    return common::WithContext(last.status(), fmt::format("watch sweep {}", sweep_id));
+  }
+
+  const benchd::v1::SweepProgress& progress = last->progress();
+  context.out << fmt::format("sweep {} finished: {} succeeded, {} failed, {} cancelled\n", sweep_id,
+                             progress.succeeded(), progress.failed(), progress.cancelled());
+  const bool all_succeeded = progress.failed() == 0 && progress.cancelled() == 0;
+  return all_succeeded ? ExitCode::kOk : ExitCode::kSweepFailed;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadSweepFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError("cannot read the file: it is a directory");
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::InvalidArgumentError(std::string("cannot read the file: ") + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) {
+    return absl::InvalidArgumentError(std::string("cannot read the file: ") + std::strerror(errno));
+  }
+  return text.str();
+}
+
+absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOptions& options) {
+  const std::string operation = "submit " + options.file;
+  absl::StatusOr<std::string> yaml = ReadSweepFile(options.file);
+  if (!yaml.ok()) return common::WithContext(yaml.status(), operation);
+
+  // The path as the user typed it is what they will look for in the
+  // coordinator's file:line:column messages.
+  absl::StatusOr<benchd::v1::Sweep> sweep = context.client.SubmitSweep(*yaml, options.file);
+  if (!sweep.ok()) {
+    // The coordinator's message already names the file; repeating the
+    // operation would only print the path twice.
+    if (sweep.status().code() == absl::StatusCode::kInvalidArgument) return sweep.status();
+    return common::WithContext(sweep.status(), operation);
+  }
+  context.out << fmt::format("sweep {} submitted ({}): {} experiments\n", sweep->id(),
+                             sweep->name(), sweep->progress().total());
+  context.out.flush();
+  if (!options.watch) return ExitCode::kOk;
+  return Watch(context, sweep->id());
+}
+
+}  // namespace benchd::cli

@@ -1,0 +1,154 @@
+#include "cli/coordinator_client.h"
+
+#include <utility>
+
+#include "cli/output/format.h"
+#include "common/status_util.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace benchd::cli {
+
+namespace v1 = benchd::v1;
+
+std::unique_ptr<CoordinatorClient> CoordinatorClient::Connect(
+    const CoordinatorClientOptions& options) {
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+  return std::make_unique<CoordinatorClient>(v1::CoordinatorService::NewStub(channel), options,
+                                             channel);
+}
+
+CoordinatorClient::CoordinatorClient(std::unique_ptr<v1::CoordinatorService::StubInterface> stub,
+                                     CoordinatorClientOptions options,
+                                     std::shared_ptr<grpc::ChannelInterface> channel)
+    : stub_(std::move(stub)), options_(std::move(options)), channel_(std::move(channel)) {}
+
+template <typename Response, typename Call>
+absl::StatusOr<Response> CoordinatorClient::Unary(const Call& call) const {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + options_.call_timeout);
+  Response response;
+  grpc::Status status = call(&context, &response);
+  if (!status.ok()) return TranslateError(status);
+  return response;
+}
+
+absl::Status CoordinatorClient::TranslateError(const grpc::Status& status) const {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE: {
+      // A connected channel means the coordinator itself answered UNAVAILABLE
+      // (shutting down, database gone); its reason is then worth showing.
+      const bool connected = channel_ != nullptr && channel_->GetState(false) == GRPC_CHANNEL_READY;
+      if (connected) {
+        return absl::UnavailableError("coordinator at " + options_.address +
+                                      " is unavailable: " + status.error_message());
+      }
+      return absl::UnavailableError("coordinator at " + options_.address +
+                                    " is not reachable (is benchd running?)");
+    }
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::DeadlineExceededError(
+          "coordinator at " + options_.address + " did not answer within " +
+          FormatDuration(options_.call_timeout.count()) + " (see --timeout)");
+    default:
+      return common::FromGrpcStatus(status);
+  }
+}
+
+absl::StatusOr<v1::Sweep> CoordinatorClient::SubmitSweep(const std::string& yaml,
+                                                         const std::string& file_name) const {
+  v1::SubmitSweepRequest request;
+  request.set_yaml(yaml);
+  request.set_file_name(file_name);
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::SubmitSweepResponse response,
+      Unary<v1::SubmitSweepResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->SubmitSweep(context, request, out);
+      }));
+  return std::move(*response.mutable_sweep());
+}
+
+absl::StatusOr<v1::Sweep> CoordinatorClient::GetSweep(int64_t sweep_id) const {
+  v1::GetSweepRequest request;
+  request.set_sweep_id(sweep_id);
+  BENCHD_ASSIGN_OR_RETURN(v1::GetSweepResponse response,
+                          Unary<v1::GetSweepResponse>([&](grpc::ClientContext* context, auto* out) {
+                            return stub_->GetSweep(context, request, out);
+                          }));
+  return std::move(*response.mutable_sweep());
+}
+
+absl::StatusOr<std::vector<v1::Sweep>> CoordinatorClient::ListSweeps() const {
+  v1::ListSweepsRequest request;
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::ListSweepsResponse response,
+      Unary<v1::ListSweepsResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->ListSweeps(context, request, out);
+      }));
+  return std::vector<v1::Sweep>(response.sweeps().begin(), response.sweeps().end());
+}
+
+absl::StatusOr<std::vector<v1::Experiment>> CoordinatorClient::ListExperiments(
+    int64_t sweep_id) const {
+  v1::ListExperimentsRequest request;
+  request.set_sweep_id(sweep_id);
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::ListExperimentsResponse response,
+      Unary<v1::ListExperimentsResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->ListExperiments(context, request, out);
+      }));
+  return std::vector<v1::Experiment>(response.experiments().begin(), response.experiments().end());
+}
+
+absl::StatusOr<std::vector<v1::Result>> CoordinatorClient::QueryResults(int64_t sweep_id) const {
+  v1::QueryResultsRequest request;
+  request.set_sweep_id(sweep_id);
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::QueryResultsResponse response,
+      Unary<v1::QueryResultsResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->QueryResults(context, request, out);
+      }));
+  return std::vector<v1::Result>(response.results().begin(), response.results().end());
+}
+
+absl::StatusOr<std::vector<v1::Agent>> CoordinatorClient::ListAgents() const {
+  v1::ListAgentsRequest request;
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::ListAgentsResponse response,
+      Unary<v1::ListAgentsResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->ListAgents(context, request, out);
+      }));
+  return std::vector<v1::Agent>(response.agents().begin(), response.agents().end());
+}
+
+absl::StatusOr<v1::WatchSweepResponse> CoordinatorClient::WatchSweep(
+    int64_t sweep_id, const WatchCallback& on_event) const {
+  v1::WatchSweepRequest request;
+  request.set_sweep_id(sweep_id);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReaderInterface<v1::WatchSweepResponse>> reader =
+      stub_->WatchSweep(&context, request);
+  v1::WatchSweepResponse event;
+  v1::WatchSweepResponse last;
+  bool complete = false;
+  while (!complete && reader->Read(&event)) {
+    on_event(event);
+    complete = event.complete();
+    last = event;
+  }
+  if (complete) {
+    // The coordinator ends the stream right after the complete event; cancel
+    // so that `Finish` cannot wait on a server that keeps it open. Its status
+    // is then CANCELLED by our own doing and carries no news.
+    context.TryCancel();
+    static_cast<void>(reader->Finish());
+    return last;
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return TranslateError(status);
+  return absl::InternalError("the progress stream ended before the sweep completed");
+}
+
+}  // namespace benchd::cli

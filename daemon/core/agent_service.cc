@@ -1,0 +1,131 @@
+#include "daemon/core/agent_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/status_util.h"
+
+namespace benchd::daemon {
+namespace {
+
+// Agent names appear in logs, SQL parameters and CLI tables.
+absl::Status ValidateHello(const benchd::v1::Hello& hello) {
+  if (hello.agent_name().empty() || hello.agent_name().size() > 128) {
+    return absl::InvalidArgumentError("hello: agent_name must be 1 to 128 characters");
+  }
+  if (hello.devices_size() > 1024) return absl::InvalidArgumentError("hello: more than 1024 devices");
+  for (const auto& device : hello.devices()) {
+    if (device.name().empty() || device.platform().empty() || device.driver().empty()) {
+      return absl::InvalidArgumentError("hello: every device needs a name, a driver and a platform");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+AgentServiceImpl::AgentServiceImpl(Store& store, AgentRegistry& agents, Scheduler& scheduler,
+                                   SweepEvents& events, std::chrono::milliseconds heartbeat_interval,
+                                   std::chrono::milliseconds lease)
+    : store_(store),
+      agents_(agents),
+      scheduler_(scheduler),
+      events_(events),
+      heartbeat_interval_(heartbeat_interval),
+      lease_(lease) {}
+
+grpc::Status AgentServiceImpl::Attach(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<benchd::v1::CoordinatorMessage, benchd::v1::AgentMessage>* stream) {
+  benchd::v1::AgentMessage first;
+  if (!stream->Read(&first)) return grpc::Status(grpc::StatusCode::CANCELLED, "stream closed before hello");
+  if (!first.has_hello()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message on Attach must be hello");
+  }
+  const benchd::v1::Hello& hello = first.hello();
+  if (absl::Status valid = ValidateHello(hello); !valid.ok()) return common::ToGrpcStatus(valid);
+
+  auto requeued = store_.RegisterAgent(hello);
+  if (!requeued.ok()) {
+    spdlog::error("agent={}: register: {}", hello.agent_name(), requeued.status().ToString());
+    return common::ToGrpcStatus(common::WithContext(requeued.status(), "register agent " + hello.agent_name()));
+  }
+  if (!requeued->lost_run_ids.empty()) {
+    spdlog::warn("agent={}: {} unfinished run(s) from an earlier connection were lost and requeued",
+                 hello.agent_name(), requeued->lost_run_ids.size());
+    events_.Notify();
+  }
+
+  auto session = std::make_shared<AgentSession>(hello, context, stream);
+  agents_.Add(session);
+  spdlog::info("agent={} connected from {} with {} device(s)", hello.agent_name(), context->peer(),
+               hello.devices_size());
+  benchd::v1::CoordinatorMessage welcome;
+  welcome.mutable_welcome()->set_agent_name(hello.agent_name());
+  welcome.mutable_welcome()->set_heartbeat_interval_ms(static_cast<int32_t>(heartbeat_interval_.count()));
+  session->Send(std::move(welcome));
+  scheduler_.Kick();
+
+  grpc::Status result = grpc::Status::OK;
+  benchd::v1::AgentMessage message;
+  while (stream->Read(&message)) {
+    absl::Status handled;
+    if (message.has_report()) {
+      handled = HandleReport(*session, message.report());
+    } else if (message.has_heartbeat()) {
+      std::vector<int64_t> runs(message.heartbeat().active_run_ids().begin(),
+                                message.heartbeat().active_run_ids().end());
+      handled = store_.RecordHeartbeat(hello.agent_name(), runs, lease_);
+    } else {
+      handled = absl::InvalidArgumentError("unexpected message after hello");
+    }
+    if (!handled.ok()) {
+      spdlog::error("agent={}: {}", hello.agent_name(), handled.ToString());
+      result = common::ToGrpcStatus(handled);
+      break;
+    }
+  }
+
+  agents_.Remove(session);
+  session->Close();
+  if (absl::Status status = store_.MarkAgentDisconnected(hello.agent_name()); !status.ok()) {
+    spdlog::warn("agent={}: mark disconnected: {}", hello.agent_name(), status.ToString());
+  }
+  spdlog::info("agent={} disconnected", hello.agent_name());
+  return result;
+}
+
+absl::Status AgentServiceImpl::HandleReport(AgentSession& session, const benchd::v1::Report& report) {
+  if (report.run_id() <= 0 || report.seq() <= 0) {
+    return absl::InvalidArgumentError("report: run_id and seq must be positive");
+  }
+  auto ingested = store_.IngestReport(session.agent_name(), report);
+  if (!ingested.ok()) {
+    return common::WithContext(ingested.status(),
+                               "ingest report run=" + std::to_string(report.run_id()) +
+                                   " seq=" + std::to_string(report.seq()));
+  }
+  benchd::v1::CoordinatorMessage reply;
+  benchd::v1::Ack* ack = reply.mutable_ack();
+  ack->set_run_id(report.run_id());
+  ack->set_seq(report.seq());
+  if (ingested->outcome == IngestOutcome::kRejected) {
+    ack->set_rejected(true);
+    ack->set_reason(ingested->reason);
+    spdlog::warn("agent={} run={} seq={}: report rejected: {}", session.agent_name(), report.run_id(),
+                 report.seq(), ingested->reason);
+  }
+  session.Send(std::move(reply));
+
+  const bool run_over = report.has_run_finished() || ingested->outcome == IngestOutcome::kRejected;
+  if (run_over) {
+    session.MarkRunDone(report.run_id());
+    scheduler_.Kick();
+  }
+  if (ingested->outcome == IngestOutcome::kStored &&
+      (report.has_run_finished() || report.has_run_started())) {
+    events_.Notify();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace benchd::daemon

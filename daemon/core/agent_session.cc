@@ -1,0 +1,84 @@
+#include "daemon/core/agent_session.h"
+
+#include <spdlog/spdlog.h>
+
+namespace benchd::daemon {
+
+AgentSession::AgentSession(const benchd::v1::Hello& hello, grpc::ServerContext* context, AgentStream* stream)
+    : agent_name_(hello.agent_name()), context_(context), stream_(stream) {
+  for (const auto& device : hello.devices()) devices_[device.name()].platform = device.platform();
+  for (const auto& run : hello.active_runs()) {
+    if (run.executing() && devices_.count(run.device())) devices_[run.device()].run_id = run.run_id();
+  }
+  writer_ = std::thread([this] { WriteLoop(); });
+}
+
+AgentSession::~AgentSession() { Close(); }
+
+void AgentSession::Send(benchd::v1::CoordinatorMessage message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) return;
+    outbound_.push_back(std::move(message));
+  }
+  queued_.notify_one();
+}
+
+void AgentSession::Close() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  queued_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+void AgentSession::Cancel() { context_->TryCancel(); }
+
+void AgentSession::WriteLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    queued_.wait(lock, [&] { return closing_ || !outbound_.empty(); });
+    if (outbound_.empty()) return;
+    benchd::v1::CoordinatorMessage message = std::move(outbound_.front());
+    outbound_.pop_front();
+    lock.unlock();
+    const bool written = stream_->Write(message);
+    lock.lock();
+    if (!written) {
+      // The stream is gone; end the handler's Read so the session unwinds.
+      spdlog::warn("agent={}: write to agent failed; closing the session", agent_name_);
+      outbound_.clear();
+      closing_ = true;
+      context_->TryCancel();
+      return;
+    }
+  }
+}
+
+std::vector<DeviceSlot> AgentSession::IdleDevices() const {
+  std::lock_guard lock(mutex_);
+  std::vector<DeviceSlot> slots;
+  if (closing_) return slots;
+  for (const auto& [name, state] : devices_) {
+    if (!state.run_id) slots.push_back({agent_name_, name, state.platform});
+  }
+  return slots;
+}
+
+bool AgentSession::MarkBusy(const std::string& device, int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  auto it = devices_.find(device);
+  if (it == devices_.end() || it->second.run_id) return false;
+  it->second.run_id = run_id;
+  return true;
+}
+
+void AgentSession::MarkRunDone(int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, state] : devices_) {
+    if (state.run_id == run_id) state.run_id.reset();
+  }
+}
+
+}  // namespace benchd::daemon

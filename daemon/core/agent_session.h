@@ -1,0 +1,69 @@
+#pragma once
+
+// One connected agent: its devices and which run each is busy with, and the
+// outbound half of its Attach stream. Messages to the agent are queued and
+// written by the session's own writer thread, because gRPC allows one write
+// in flight per stream while the handler thread blocks in Read.
+// Thread-safety: all public methods are thread-safe.
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "benchd/v1/agent_service.grpc.pb.h"
+#include "daemon/store/store.h"
+
+namespace benchd::daemon {
+
+using AgentStream = grpc::ServerReaderWriterInterface<benchd::v1::CoordinatorMessage, benchd::v1::AgentMessage>;
+
+class AgentSession {
+ public:
+  // `context` and `stream` must outlive the session's Close().
+  AgentSession(const benchd::v1::Hello& hello, grpc::ServerContext* context, AgentStream* stream);
+  ~AgentSession();
+  AgentSession(const AgentSession&) = delete;
+  AgentSession& operator=(const AgentSession&) = delete;
+
+  const std::string& agent_name() const { return agent_name_; }
+
+  // Queues a message; dropped when the session is closed.
+  void Send(benchd::v1::CoordinatorMessage message);
+  // Stops the writer after the queued messages are written (or the stream
+  // fails) and joins it.
+  void Close();
+  // Ends the stream from our side, e.g. when the agent connected again.
+  void Cancel();
+
+  // Devices with no run, as slots for the scheduler.
+  std::vector<DeviceSlot> IdleDevices() const;
+  // Records that `device` runs `run_id`; false if the device is unknown or busy.
+  bool MarkBusy(const std::string& device, int64_t run_id);
+  // Frees the device running `run_id`, if any.
+  void MarkRunDone(int64_t run_id);
+
+ private:
+  void WriteLoop();
+
+  const std::string agent_name_;
+  grpc::ServerContext* const context_;
+  AgentStream* const stream_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable queued_;
+  std::deque<benchd::v1::CoordinatorMessage> outbound_;
+  bool closing_ = false;
+  struct DeviceState {
+    std::string platform;
+    std::optional<int64_t> run_id;
+  };
+  std::map<std::string, DeviceState> devices_;
+  std::thread writer_;
+};
+
+}  // namespace benchd::daemon

@@ -1,0 +1,121 @@
+#include "daemon/core/coordinator_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/status_util.h"
+#include "daemon/core/sweep_submission.h"
+
+namespace benchd::daemon {
+namespace {
+
+using common::ToGrpcStatus;
+
+constexpr size_t kMaxFileNameLength = 256;
+
+bool IsComplete(const benchd::v1::SweepProgress& progress) {
+  return progress.pending() == 0 && progress.running() == 0;
+}
+
+grpc::Status RequirePositiveId(int64_t id, const char* what) {
+  if (id <= 0) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(what) + " must be positive");
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+CoordinatorServiceImpl::CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog,
+                                               Scheduler& scheduler, SweepEvents& events)
+    : store_(store), catalog_(catalog), scheduler_(scheduler), events_(events) {}
+
+grpc::Status CoordinatorServiceImpl::SubmitSweep(grpc::ServerContext*, const benchd::v1::SubmitSweepRequest* request,
+                                                 benchd::v1::SubmitSweepResponse* response) {
+  std::string file_name = request->file_name().empty() ? "<sweep>" : request->file_name();
+  if (file_name.size() > kMaxFileNameLength) file_name.resize(kMaxFileNameLength);
+  auto planned = PlanSweep(request->yaml(), file_name, catalog_);
+  if (!planned.ok()) return ToGrpcStatus(planned.status());
+  auto sweep_id = store_.CreateSweep(*planned);
+  if (!sweep_id.ok()) return ToGrpcStatus(common::WithContext(sweep_id.status(), "store sweep"));
+  auto sweep = store_.GetSweep(*sweep_id);
+  if (!sweep.ok()) return ToGrpcStatus(sweep.status());
+  *response->mutable_sweep() = std::move(*sweep);
+  spdlog::info("sweep={} '{}' submitted with {} experiment(s)", *sweep_id, planned->name,
+               planned->experiments.size());
+  events_.Notify();
+  scheduler_.Kick();
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::GetSweep(grpc::ServerContext*, const benchd::v1::GetSweepRequest* request,
+                                              benchd::v1::GetSweepResponse* response) {
+  if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
+  auto sweep = store_.GetSweep(request->sweep_id());
+  if (!sweep.ok()) return ToGrpcStatus(sweep.status());
+  *response->mutable_sweep() = std::move(*sweep);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::ListSweeps(grpc::ServerContext*, const benchd::v1::ListSweepsRequest*,
+                                                benchd::v1::ListSweepsResponse* response) {
+  auto sweeps = store_.ListSweeps();
+  if (!sweeps.ok()) return ToGrpcStatus(sweeps.status());
+  for (auto& sweep : *sweeps) *response->add_sweeps() = std::move(sweep);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::WatchSweep(grpc::ServerContext* context,
+                                                const benchd::v1::WatchSweepRequest* request,
+                                                grpc::ServerWriter<benchd::v1::WatchSweepResponse>* writer) {
+  if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
+  std::string last_sent;
+  // The periodic wake-up refreshes the ETA and notices a cancelled client.
+  constexpr std::chrono::seconds kRefresh(1);
+  while (!context->IsCancelled()) {
+    const uint64_t version = events_.Version();
+    auto progress = store_.GetProgress(request->sweep_id());
+    if (!progress.ok()) return ToGrpcStatus(progress.status());
+    benchd::v1::WatchSweepResponse event;
+    *event.mutable_progress() = *progress;
+    event.set_complete(IsComplete(*progress));
+    std::string serialized = event.SerializeAsString();
+    if (serialized != last_sent) {
+      if (!writer->Write(event)) return grpc::Status::OK;
+      last_sent = std::move(serialized);
+    }
+    if (event.complete()) return grpc::Status::OK;
+    if (!events_.WaitForChange(version, kRefresh)) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the coordinator is shutting down");
+    }
+  }
+  return grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
+}
+
+grpc::Status CoordinatorServiceImpl::ListExperiments(grpc::ServerContext*,
+                                                     const benchd::v1::ListExperimentsRequest* request,
+                                                     benchd::v1::ListExperimentsResponse* response) {
+  if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
+  if (auto sweep = store_.GetSweep(request->sweep_id()); !sweep.ok()) return ToGrpcStatus(sweep.status());
+  auto experiments = store_.ListExperiments(request->sweep_id());
+  if (!experiments.ok()) return ToGrpcStatus(experiments.status());
+  for (auto& experiment : *experiments) *response->add_experiments() = std::move(experiment);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::QueryResults(grpc::ServerContext*, const benchd::v1::QueryResultsRequest* request,
+                                                  benchd::v1::QueryResultsResponse* response) {
+  if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
+  if (auto sweep = store_.GetSweep(request->sweep_id()); !sweep.ok()) return ToGrpcStatus(sweep.status());
+  auto results = store_.QueryResults(request->sweep_id());
+  if (!results.ok()) return ToGrpcStatus(results.status());
+  for (auto& result : *results) *response->add_results() = std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::ListAgents(grpc::ServerContext*, const benchd::v1::ListAgentsRequest*,
+                                                benchd::v1::ListAgentsResponse* response) {
+  auto agents = store_.ListAgents();
+  if (!agents.ok()) return ToGrpcStatus(agents.status());
+  for (auto& agent : *agents) *response->add_agents() = std::move(agent);
+  return grpc::Status::OK;
+}
+
+}  // namespace benchd::daemon

@@ -1,0 +1,42 @@
+#pragma once
+
+// The user-facing gRPC service: submit sweeps, follow their progress, list
+// experiments and agents, query results. Handlers validate their request,
+// then call the store; errors become gRPC statuses through ToGrpcStatus.
+
+#include "benchd/v1/coordinator_service.grpc.pb.h"
+#include "common/platform_catalog.h"
+#include "daemon/core/scheduler.h"
+#include "daemon/core/sweep_events.h"
+#include "daemon/store/store.h"
+
+namespace benchd::daemon {
+
+class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Service {
+ public:
+  CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog, Scheduler& scheduler,
+                         SweepEvents& events);
+
+  grpc::Status SubmitSweep(grpc::ServerContext*, const benchd::v1::SubmitSweepRequest*,
+                           benchd::v1::SubmitSweepResponse*) override;
+  grpc::Status GetSweep(grpc::ServerContext*, const benchd::v1::GetSweepRequest*,
+                        benchd::v1::GetSweepResponse*) override;
+  grpc::Status ListSweeps(grpc::ServerContext*, const benchd::v1::ListSweepsRequest*,
+                          benchd::v1::ListSweepsResponse*) override;
+  grpc::Status WatchSweep(grpc::ServerContext*, const benchd::v1::WatchSweepRequest*,
+                          grpc::ServerWriter<benchd::v1::WatchSweepResponse>*) override;
+  grpc::Status ListExperiments(grpc::ServerContext*, const benchd::v1::ListExperimentsRequest*,
+                               benchd::v1::ListExperimentsResponse*) override;
+  grpc::Status QueryResults(grpc::ServerContext*, const benchd::v1::QueryResultsRequest*,
+                            benchd::v1::QueryResultsResponse*) override;
+  grpc::Status ListAgents(grpc::ServerContext*, const benchd::v1::ListAgentsRequest*,
+                          benchd::v1::ListAgentsResponse*) override;
+
+ private:
+  Store& store_;
+  const common::PlatformCatalog& catalog_;
+  Scheduler& scheduler_;
+  SweepEvents& events_;
+};
+
+}  // namespace benchd::daemon

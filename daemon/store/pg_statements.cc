@@ -1,0 +1,202 @@
+#include "daemon/store/pg_statements.h"
+
+namespace benchd::daemon::sql {
+namespace {
+
+// Times leave the database as microseconds since the Unix epoch, and agent
+// times come back the same way; NULL (no time reported) means "now".
+#define BENCHD_EPOCH_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
+#define BENCHD_AGENT_TIME(param) \
+  "coalesce(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond', now())"
+
+// A sweep with its progress. The mean duration and the device count feed the
+// ETA (see PgStore::GetProgress); aggregates without GROUP BY always return a
+// row, so a sweep with no runs yet gets NULL / 0.
+#define BENCHD_SWEEP_WITH_PROGRESS \
+  "SELECT s.id, s.name, s.yaml, " BENCHD_EPOCH_US("s.submitted_at") ",\n"                  \
+  "       c.total, c.pending, c.running, c.succeeded, c.failed, c.cancelled,\n"            \
+  "       d.mean_ms::double precision, d.devices\n"                                         \
+  "FROM sweeps s\n"                                                                          \
+  "CROSS JOIN LATERAL (\n"                                                                   \
+  "  SELECT count(*) AS total,\n"                                                            \
+  "         count(*) FILTER (WHERE state = 'pending') AS pending,\n"                         \
+  "         count(*) FILTER (WHERE state = 'running') AS running,\n"                         \
+  "         count(*) FILTER (WHERE state = 'succeeded') AS succeeded,\n"                     \
+  "         count(*) FILTER (WHERE state = 'failed') AS failed,\n"                           \
+  "         count(*) FILTER (WHERE state = 'cancelled') AS cancelled\n"                      \
+  "  FROM experiments e WHERE e.sweep_id = s.id) c\n"                                        \
+  "CROSS JOIN LATERAL (\n"                                                                   \
+  "  SELECT avg(extract(epoch FROM r.finished_at - coalesce(r.started_at, r.assigned_at))\n" \
+  "             * 1000) FILTER (WHERE r.state IN ('succeeded', 'failed')\n"                  \
+  "                             AND r.finished_at IS NOT NULL) AS mean_ms,\n"                \
+  "         count(DISTINCT (r.agent, r.device)) AS devices\n"                                \
+  "  FROM runs r JOIN experiments e ON e.id = r.experiment_id\n"                             \
+  "  WHERE e.sweep_id = s.id) d\n"
+
+// Marks runs lost and requeues their experiments (or fails them at the retry
+// limit) in one statement; the attempt was counted when the run was claimed.
+// Runs are locked before experiments, the order every statement here uses.
+#define BENCHD_LOSE_RUNS(run_condition, reason)                                             \
+  "WITH lost AS (\n"                                                                        \
+  "  UPDATE runs SET state = 'lost', finished_at = now(), error = " reason                  \
+  ",\n"                                                                                     \
+  "                  failure_kind = 'infrastructure'\n"                                     \
+  "  WHERE state IN ('assigned', 'running') AND " run_condition                             \
+  "\n"                                                                                      \
+  "  RETURNING id, experiment_id, agent\n"                                                  \
+  "), requeued AS (\n"                                                                      \
+  "  UPDATE experiments e\n"                                                                \
+  "  SET state = CASE WHEN e.attempts < e.max_attempts THEN 'pending' ELSE 'failed' END,\n" \
+  "      error = " reason                                                                   \
+  ", failure_kind = 'infrastructure', updated_at = now()\n"                                 \
+  "  FROM lost WHERE e.id = lost.experiment_id AND e.state = 'running'\n"                   \
+  "  RETURNING e.id, e.sweep_id, e.state\n"                                                 \
+  ")\n"                                                                                     \
+  "SELECT lost.id, lost.experiment_id, requeued.sweep_id, requeued.state, lost.agent\n"     \
+  "FROM lost LEFT JOIN requeued ON requeued.id = lost.experiment_id ORDER BY lost.id"
+
+}  // namespace
+
+const std::vector<Statement>& Statements() {
+  static const std::vector<Statement> kStatements = {
+      {kInsertSweep, "INSERT INTO sweeps (name, yaml) VALUES ($1, $2) RETURNING id"},
+      {kSweepById, BENCHD_SWEEP_WITH_PROGRESS "WHERE s.id = $1"},
+      {kAllSweeps, BENCHD_SWEEP_WITH_PROGRESS "ORDER BY s.id"},
+      {kSweepExists, "SELECT 1 FROM sweeps WHERE id = $1"},
+      {kExperimentsOfSweep,
+       "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error "
+       "FROM experiments WHERE sweep_id = $1 ORDER BY ordinal"},
+      // DISTINCT ON guards against a second succeeded run of one experiment,
+      // which the state machine should never produce: the newest wins.
+      {kResultsOfSweep,
+       "SELECT DISTINCT ON (e.ordinal) e.id, r.id, e.parameters::text, r.latency_kind,\n"
+       "       r.latency_count, r.mean_us, r.std_us, r.min_us, r.max_us, r.median_us,\n"
+       "       r.p90_us, r.p95_us, r.p99_us, r.ci95_low_us, r.ci95_high_us, r.fps, r.gops,\n"
+       "       r.inferences, r.environment::text, r.agent, r.device,\n"
+       "       (SELECT count(*) FROM latency_samples ls WHERE ls.run_id = r.id)\n"
+       "FROM experiments e JOIN runs r ON r.experiment_id = e.id\n"
+       "WHERE e.sweep_id = $1 AND e.state = 'succeeded' AND r.state = 'succeeded'\n"
+       "ORDER BY e.ordinal, r.id DESC"},
+      {kMetricsOfSweep,
+       "SELECT m.run_id, m.name, m.value, m.unit FROM run_metrics m\n"
+       "JOIN runs r ON r.id = m.run_id JOIN experiments e ON e.id = r.experiment_id\n"
+       "WHERE e.sweep_id = $1 AND r.state = 'succeeded' ORDER BY m.run_id, m.position"},
+
+      {kUpsertAgent,
+       "INSERT INTO agents (name, hostname, version, connected, last_seen)\n"
+       "VALUES ($1, $2, $3, true, now())\n"
+       "ON CONFLICT (name) DO UPDATE SET hostname = EXCLUDED.hostname,\n"
+       "  version = EXCLUDED.version, connected = true, last_seen = now()\n"
+       "RETURNING id"},
+      // $2 is a JSON array of {name, driver, platform, labels}: one statement
+      // for any number of devices, with no SQL built from values.
+      {kUpsertDevices,
+       "INSERT INTO devices (agent_id, name, driver, platform, labels)\n"
+       "SELECT $1, d->>'name', d->>'driver', d->>'platform', d->'labels'\n"
+       "FROM jsonb_array_elements($2::jsonb) AS d\n"
+       "ON CONFLICT (agent_id, name) DO UPDATE SET driver = EXCLUDED.driver,\n"
+       "  platform = EXCLUDED.platform, labels = EXCLUDED.labels"},
+      {kDeleteOtherDevices,
+       "DELETE FROM devices WHERE agent_id = $1\n"
+       "AND name NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"},
+      {kDisconnectAgent,
+       "UPDATE agents SET connected = false, last_seen = now() WHERE name = $1 RETURNING id"},
+      {kTouchAgent,
+       "UPDATE agents SET connected = true, last_seen = now() WHERE name = $1 RETURNING id"},
+      {kExtendAgentLeases,
+       "UPDATE runs SET lease_expires_at = now() + $3::bigint * interval '1 millisecond'\n"
+       "WHERE agent = $1 AND state IN ('assigned', 'running') AND id = ANY ($2::bigint[])"},
+      {kAllAgents, "SELECT id, name, hostname, version, connected, " BENCHD_EPOCH_US(
+                       "last_seen") " FROM agents ORDER BY name"},
+      {kAllDevices,
+       "SELECT d.agent_id, d.name, d.driver, d.platform, d.labels::text,\n"
+       "       EXISTS (SELECT 1 FROM runs r WHERE r.agent = a.name AND r.device = d.name\n"
+       "               AND r.state IN ('assigned', 'running'))\n"
+       "FROM devices d JOIN agents a ON a.id = d.agent_id ORDER BY d.agent_id, d.name"},
+
+      // SKIP LOCKED: a concurrent claimer passes over the row this one holds
+      // instead of waiting for it and then finding it taken.
+      {kPickPendingExperiment,
+       "SELECT id, sweep_id, attempts, parameters::text, warmup, iterations, repeats, timeout_ms\n"
+       "FROM experiments WHERE state = 'pending' AND platform = $1\n"
+       "ORDER BY sweep_id, ordinal LIMIT 1 FOR UPDATE SKIP LOCKED"},
+      {kInsertRun,
+       "INSERT INTO runs (experiment_id, attempt, agent, device, lease_ms, lease_expires_at)\n"
+       "VALUES ($1, $2, $3, $4, $5::bigint, now() + $5::bigint * interval '1 millisecond')\n"
+       "RETURNING id"},
+      {kMarkExperimentRunning,
+       "UPDATE experiments SET state = 'running', attempts = attempts + 1, updated_at = now()\n"
+       "WHERE id = $1"},
+      {kLoseAgentRuns, BENCHD_LOSE_RUNS("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
+      {kLoseExpiredRuns, BENCHD_LOSE_RUNS("lease_expires_at < now()", "$1")},
+
+      {kLockRun,
+       "SELECT r.agent, r.state, r.experiment_id, e.sweep_id\n"
+       "FROM runs r JOIN experiments e ON e.id = r.experiment_id\n"
+       "WHERE r.id = $1 FOR UPDATE OF r"},
+      {kReportExists, "SELECT 1 FROM run_reports WHERE run_id = $1 AND seq = $2"},
+      {kLedgerReport,
+       "INSERT INTO run_reports (run_id, seq, kind) VALUES ($1, $2, $3)\n"
+       "ON CONFLICT DO NOTHING RETURNING 1"},
+      {kExtendRunLease,
+       "UPDATE runs SET lease_expires_at = now() + lease_ms * interval '1 millisecond'\n"
+       "WHERE id = $1"},
+      {kStartRun, "UPDATE runs SET state = 'running', started_at = " BENCHD_AGENT_TIME(
+                      "$2") "\nWHERE id = $1 AND state = 'assigned'"},
+      {kSucceedRun,
+       "UPDATE runs SET state = 'succeeded', finished_at = " BENCHD_AGENT_TIME(
+           "$2") ",\n"
+                 "  environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,\n"
+                 "  latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,\n"
+                 "  median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,\n"
+                 "  ci95_high_us = $15, fps = $16, gops = $17, inferences = $18\n"
+                 "WHERE id = $1"},
+      {kInsertRunMetric,
+       "INSERT INTO run_metrics (run_id, position, name, value, unit) VALUES ($1, $2, $3, $4, $5)"},
+      {kFailRun, "UPDATE runs SET state = 'failed', finished_at = " BENCHD_AGENT_TIME(
+                     "$2") ",\n"
+                           "  environment = $3::jsonb, error = $4, failure_kind = $5\n"
+                           "WHERE id = $1"},
+      {kSucceedExperiment,
+       "UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL,\n"
+       "  updated_at = now() WHERE id = $1"},
+      {kFinishFailedAttempt,
+       "UPDATE experiments\n"
+       "SET state = CASE WHEN $4::boolean AND attempts < max_attempts THEN 'pending'\n"
+       "                 ELSE 'failed' END,\n"
+       "    error = $2, failure_kind = $3, updated_at = now()\n"
+       "WHERE id = $1 RETURNING state"},
+      {kCountLatencySamples,
+       "SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1),\n"
+       "       (SELECT count(*) FROM latency_samples WHERE run_id = $1)"},
+
+      {kInsertEvent,
+       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, message)\n"
+       "VALUES ($1, $2, $3, $4, $5, $6)"},
+  };
+  return kStatements;
+}
+
+void PrepareAll(pqxx::connection& connection) {
+  for (const auto& statement : Statements()) connection.prepare(statement.name, statement.text);
+}
+
+const CopyTarget& ExperimentsCopy() {
+  static const CopyTarget kTarget{"experiments",
+                                  {"sweep_id", "ordinal", "platform", "parameters", "warmup",
+                                   "iterations", "repeats", "timeout_ms", "max_attempts"}};
+  return kTarget;
+}
+
+const CopyTarget& LatencySamplesCopy() {
+  static const CopyTarget kTarget{"latency_samples",
+                                  {"run_id", "repeat", "idx", "kind", "t_ns", "latency_us"}};
+  return kTarget;
+}
+
+const CopyTarget& PowerSamplesCopy() {
+  static const CopyTarget kTarget{"power_samples", {"run_id", "channel", "t_ns", "watts"}};
+  return kTarget;
+}
+
+}  // namespace benchd::daemon::sql

@@ -1,0 +1,76 @@
+#pragma once
+
+// Every SQL statement PgStore runs, by name. The statements live in one table
+// (pg_statements.cc) and are prepared on each pooled connection; callers run
+// them with `tx.exec_prepared(kName, args...)`, so values always travel as
+// parameters and never inside SQL text. Internal to daemon/store.
+
+#include <pqxx/connection>
+#include <string>
+#include <vector>
+
+namespace benchd::daemon::sql {
+
+// Sweeps and experiments.
+inline constexpr char kInsertSweep[] = "insert_sweep";
+inline constexpr char kSweepById[] = "sweep_by_id";
+inline constexpr char kAllSweeps[] = "all_sweeps";
+inline constexpr char kSweepExists[] = "sweep_exists";
+inline constexpr char kExperimentsOfSweep[] = "experiments_of_sweep";
+inline constexpr char kResultsOfSweep[] = "results_of_sweep";
+inline constexpr char kMetricsOfSweep[] = "metrics_of_sweep";
+
+// Agents and devices.
+inline constexpr char kUpsertAgent[] = "upsert_agent";
+inline constexpr char kUpsertDevices[] = "upsert_devices";
+inline constexpr char kDeleteOtherDevices[] = "delete_other_devices";
+inline constexpr char kDisconnectAgent[] = "disconnect_agent";
+inline constexpr char kTouchAgent[] = "touch_agent";
+inline constexpr char kExtendAgentLeases[] = "extend_agent_leases";
+inline constexpr char kAllAgents[] = "all_agents";
+inline constexpr char kAllDevices[] = "all_devices";
+
+// Claims and leases.
+inline constexpr char kPickPendingExperiment[] = "pick_pending_experiment";
+inline constexpr char kInsertRun[] = "insert_run";
+inline constexpr char kMarkExperimentRunning[] = "mark_experiment_running";
+inline constexpr char kLoseAgentRuns[] = "lose_agent_runs";
+inline constexpr char kLoseExpiredRuns[] = "lose_expired_runs";
+
+// Report ingestion.
+inline constexpr char kLockRun[] = "lock_run";
+inline constexpr char kReportExists[] = "report_exists";
+inline constexpr char kLedgerReport[] = "ledger_report";
+inline constexpr char kExtendRunLease[] = "extend_run_lease";
+inline constexpr char kStartRun[] = "start_run";
+inline constexpr char kSucceedRun[] = "succeed_run";
+inline constexpr char kInsertRunMetric[] = "insert_run_metric";
+inline constexpr char kFailRun[] = "fail_run";
+inline constexpr char kSucceedExperiment[] = "succeed_experiment";
+inline constexpr char kFinishFailedAttempt[] = "finish_failed_attempt";
+inline constexpr char kCountLatencySamples[] = "count_latency_samples";
+
+inline constexpr char kInsertEvent[] = "insert_event";
+
+struct Statement {
+  const char* name;
+  const char* text;
+};
+
+// The table itself.
+const std::vector<Statement>& Statements();
+
+// Registers every statement on `connection` (libpqxx prepares each on first
+// use, so this is cheap and works before the schema exists).
+void PrepareAll(pqxx::connection& connection);
+
+// COPY targets for `pqxx::stream_to`: a table and its column list.
+struct CopyTarget {
+  const char* table;
+  std::vector<std::string> columns;
+};
+const CopyTarget& ExperimentsCopy();
+const CopyTarget& LatencySamplesCopy();
+const CopyTarget& PowerSamplesCopy();
+
+}  // namespace benchd::daemon::sql

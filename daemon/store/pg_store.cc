@@ -1,0 +1,237 @@
+#include "daemon/store/pg_store.h"
+
+#include <pqxx/stream_to>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "common/proto_json.h"
+#include "common/status_util.h"
+#include "daemon/store/migrations.h"
+#include "daemon/store/pg_connection_pool.h"
+#include "daemon/store/pg_rows.h"
+#include "daemon/store/pg_statements.h"
+#include "daemon/store/pg_transact.h"
+#include "spdlog/fmt/fmt.h"
+
+namespace benchd::daemon {
+namespace {
+
+// Reads a row of BENCHD_SWEEP_WITH_PROGRESS (pg_statements.cc).
+benchd::v1::Sweep SweepFromRow(const pqxx::row& row) {
+  benchd::v1::Sweep sweep;
+  sweep.set_id(row[0].as<int64_t>());
+  sweep.set_name(row[1].as<std::string>());
+  sweep.set_source(row[2].as<std::string>());
+  *sweep.mutable_submitted_at() = TimestampFromMicros(row[3].as<int64_t>());
+  auto& progress = *sweep.mutable_progress();
+  progress.set_total(row[4].as<int64_t>());
+  progress.set_pending(row[5].as<int64_t>());
+  progress.set_running(row[6].as<int64_t>());
+  progress.set_succeeded(row[7].as<int64_t>());
+  progress.set_failed(row[8].as<int64_t>());
+  progress.set_cancelled(row[9].as<int64_t>());
+  if (!row[10].is_null()) {
+    const double mean_ms = row[10].as<double>();
+    const int64_t devices = std::max<int64_t>(1, row[11].as<int64_t>());
+    const int64_t remaining = progress.pending() + progress.running();
+    progress.set_eta_ms(static_cast<int64_t>(mean_ms * static_cast<double>(remaining) /
+                                             static_cast<double>(devices)));
+  }
+  return sweep;
+}
+
+absl::StatusOr<benchd::v1::Sweep> SelectSweep(pqxx::work& tx, int64_t sweep_id) {
+  const pqxx::result rows = tx.exec_prepared(sql::kSweepById, sweep_id);
+  if (rows.empty()) return absl::NotFoundError("no such sweep");
+  return SweepFromRow(rows[0]);
+}
+
+absl::Status RequireSweep(pqxx::work& tx, int64_t sweep_id) {
+  if (tx.exec_prepared(sql::kSweepExists, sweep_id).empty()) {
+    return absl::NotFoundError("no such sweep");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSweep(const NewSweep& sweep) {
+  std::unordered_set<int> ordinals;
+  for (const auto& experiment : sweep.experiments) {
+    if (experiment.platform.empty()) {
+      return absl::InvalidArgumentError(
+          fmt::format("experiment {} has no platform", experiment.ordinal));
+    }
+    if (experiment.max_attempts < 1) {
+      return absl::InvalidArgumentError(fmt::format("experiment {}: max_attempts {} is below 1",
+                                                    experiment.ordinal, experiment.max_attempts));
+    }
+    if (!ordinals.insert(experiment.ordinal).second) {
+      return absl::InvalidArgumentError(
+          fmt::format("experiment ordinal {} appears twice", experiment.ordinal));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+PgStore::PgStore(PgStoreOptions options)
+    : options_(std::move(options)),
+      pool_(std::make_unique<ConnectionPool>(options_.dsn, options_.pool_size, sql::PrepareAll)) {}
+
+PgStore::~PgStore() = default;
+
+absl::Status PgStore::Open() {
+  auto applied = Transact(*pool_, "open store: apply migrations",
+                          [](pqxx::work& tx) { return ApplyMigrations(tx, EmbeddedMigrations()); });
+  return applied.status();
+}
+
+absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
+  const std::string what = fmt::format("create sweep '{}'", sweep.name);
+  if (absl::Status valid = ValidateSweep(sweep); !valid.ok()) {
+    return absl::InvalidArgumentError(fmt::format("{}: {}", what, std::string(valid.message())));
+  }
+  // Serialised once, outside the transaction, which may be rerun.
+  std::vector<std::string> parameters;
+  parameters.reserve(sweep.experiments.size());
+  for (const auto& experiment : sweep.experiments) {
+    parameters.push_back(JsonText(common::ParametersToJson(experiment.parameters)));
+  }
+  return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    const int64_t sweep_id =
+        tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml)[0].as<int64_t>();
+    // COPY: a sweep can hold 100k experiments, which row-by-row INSERTs
+    // would turn into 100k round trips.
+    const auto& target = sql::ExperimentsCopy();
+    pqxx::stream_to copy(tx, target.table, target.columns);
+    for (size_t i = 0; i < sweep.experiments.size(); ++i) {
+      const NewExperiment& experiment = sweep.experiments[i];
+      const benchd::v1::RunSettings& settings = experiment.settings;
+      copy << std::make_tuple(sweep_id, experiment.ordinal, experiment.platform, parameters[i],
+                              settings.warmup(), settings.iterations(), settings.repeats(),
+                              settings.timeout_ms(), experiment.max_attempts);
+    }
+    copy.complete();
+    InsertEvent(tx, {.kind = "sweep_submitted",
+                     .sweep_id = sweep_id,
+                     .message = fmt::format("sweep '{}' submitted with {} experiments", sweep.name,
+                                            sweep.experiments.size())});
+    return sweep_id;
+  });
+}
+
+absl::StatusOr<benchd::v1::Sweep> PgStore::GetSweep(int64_t sweep_id) {
+  return Transact(*pool_, fmt::format("get sweep {}", sweep_id),
+                  [&](pqxx::work& tx) { return SelectSweep(tx, sweep_id); });
+}
+
+absl::StatusOr<std::vector<benchd::v1::Sweep>> PgStore::ListSweeps() {
+  return Transact(*pool_, "list sweeps",
+                  [&](pqxx::work& tx) -> absl::StatusOr<std::vector<benchd::v1::Sweep>> {
+                    std::vector<benchd::v1::Sweep> sweeps;
+                    for (const auto& row : tx.exec_prepared(sql::kAllSweeps)) {
+                      sweeps.push_back(SweepFromRow(row));
+                    }
+                    return sweeps;
+                  });
+}
+
+absl::StatusOr<benchd::v1::SweepProgress> PgStore::GetProgress(int64_t sweep_id) {
+  return Transact(*pool_, fmt::format("get progress of sweep {}", sweep_id),
+                  [&](pqxx::work& tx) -> absl::StatusOr<benchd::v1::SweepProgress> {
+                    auto sweep = SelectSweep(tx, sweep_id);
+                    if (!sweep.ok()) return sweep.status();
+                    return sweep->progress();
+                  });
+}
+
+absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int64_t sweep_id) {
+  return Transact(*pool_, fmt::format("list experiments of sweep {}", sweep_id),
+                  [&](pqxx::work& tx) -> absl::StatusOr<std::vector<benchd::v1::Experiment>> {
+                    const pqxx::result rows = tx.exec_prepared(sql::kExperimentsOfSweep, sweep_id);
+                    if (rows.empty()) BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
+                    std::vector<benchd::v1::Experiment> experiments;
+                    experiments.reserve(rows.size());
+                    for (const auto& row : rows) {
+                      benchd::v1::Experiment experiment;
+                      experiment.set_id(row[0].as<int64_t>());
+                      experiment.set_sweep_id(row[1].as<int64_t>());
+                      experiment.set_ordinal(row[2].as<int>());
+                      experiment.set_platform(row[3].as<std::string>());
+                      BENCHD_ASSIGN_OR_RETURN(*experiment.mutable_parameters(),
+                                              common::ParametersFromJson(JsonFromField(row[4])));
+                      BENCHD_ASSIGN_OR_RETURN(auto state,
+                                              ExperimentStateFromText(row[5].as<std::string>()));
+                      experiment.set_state(state);
+                      experiment.set_attempts(row[6].as<int>());
+                      experiment.set_error(row[7].as<std::string>());
+                      experiments.push_back(std::move(experiment));
+                    }
+                    return experiments;
+                  });
+}
+
+absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sweep_id) {
+  return Transact(
+      *pool_, fmt::format("query results of sweep {}", sweep_id),
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<benchd::v1::Result>> {
+        const pqxx::result rows = tx.exec_prepared(sql::kResultsOfSweep, sweep_id);
+        if (rows.empty()) BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
+        std::vector<benchd::v1::Result> results;
+        std::unordered_map<int64_t, size_t> index_of_run;
+        results.reserve(rows.size());
+        for (const auto& row : rows) {
+          benchd::v1::Result result;
+          result.set_experiment_id(row[0].as<int64_t>());
+          result.set_run_id(row[1].as<int64_t>());
+          BENCHD_ASSIGN_OR_RETURN(*result.mutable_parameters(),
+                                  common::ParametersFromJson(JsonFromField(row[2])));
+          auto& summary = *result.mutable_summary();
+          summary.set_latency_kind(static_cast<benchd::v1::LatencyKind>(Int64Or(row[3], 0)));
+          auto& latency = *summary.mutable_latency();
+          latency.set_count(Int64Or(row[4], 0));
+          latency.set_mean_us(DoubleOr(row[5], 0));
+          latency.set_std_us(DoubleOr(row[6], 0));
+          latency.set_min_us(DoubleOr(row[7], 0));
+          latency.set_max_us(DoubleOr(row[8], 0));
+          latency.set_median_us(DoubleOr(row[9], 0));
+          latency.set_p90_us(DoubleOr(row[10], 0));
+          latency.set_p95_us(DoubleOr(row[11], 0));
+          latency.set_p99_us(DoubleOr(row[12], 0));
+          latency.set_ci95_low_us(DoubleOr(row[13], 0));
+          latency.set_ci95_high_us(DoubleOr(row[14], 0));
+          summary.set_fps(DoubleOr(row[15], 0));
+          summary.set_gops(DoubleOr(row[16], 0));
+          summary.set_inferences(Int64Or(row[17], 0));
+          BENCHD_ASSIGN_OR_RETURN(*result.mutable_environment(),
+                                  common::EnvironmentFromJson(JsonFromField(row[18])));
+          result.set_agent(row[19].as<std::string>());
+          result.set_device(row[20].as<std::string>());
+          result.set_latency_sample_count(row[21].as<int64_t>());
+          index_of_run[result.run_id()] = results.size();
+          results.push_back(std::move(result));
+        }
+        for (const auto& row : tx.exec_prepared(sql::kMetricsOfSweep, sweep_id)) {
+          auto it = index_of_run.find(row[0].as<int64_t>());
+          if (it == index_of_run.end()) continue;  // a run that lost to a newer one
+          auto& metric = *results[it->second].mutable_summary()->add_extra();
+          metric.set_name(row[1].as<std::string>());
+          metric.set_value(row[2].as<double>());
+          metric.set_unit(row[3].as<std::string>());
+        }
+        return results;
+      });
+}
+
+absl::StatusOr<int64_t> PgStore::CountLatencySamples(int64_t run_id) {
+  return Transact(*pool_, fmt::format("count latency samples of run {}", run_id),
+                  [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+                    const pqxx::row row = tx.exec_prepared1(sql::kCountLatencySamples, run_id);
+                    if (!row[0].as<bool>()) return absl::NotFoundError("no such run");
+                    return row[1].as<int64_t>();
+                  });
+}
+
+}  // namespace benchd::daemon

@@ -1,0 +1,78 @@
+#pragma once
+
+// `Store` on PostgreSQL through libpqxx; the only code in benchd that speaks
+// SQL. This header is free of libpqxx so that the daemon does not see it.
+//
+// Thread-safety: as `Store`; calls share a pool of `pool_size` connections
+// and block while all are in use.
+// Lifetime: construct, then `Open()` once before any other call.
+// Failure codes: as `Store`, plus ALREADY_EXISTS for a unique-key violation.
+// IngestReport returns INVALID_ARGUMENT for a malformed report (no body, seq
+// below 1, a sample batch whose arrays differ in length) rather than
+// rejecting it: the run is fine, the agent is not.
+
+#include <memory>
+#include <string>
+
+#include "daemon/store/store.h"
+
+namespace benchd::daemon {
+
+class ConnectionPool;
+
+struct PgStoreOptions {
+  // A libpq connection string ("host=... port=... dbname=... user=...") or URI.
+  std::string dsn;
+  // The daemon sizes its blocking executor to this.
+  int pool_size = 4;
+};
+
+class PgStore final : public Store {
+ public:
+  explicit PgStore(PgStoreOptions options);
+  ~PgStore() override;
+  PgStore(const PgStore&) = delete;
+  PgStore& operator=(const PgStore&) = delete;
+
+  // Connects and applies the embedded schema migrations (idempotent; safe
+  // with several daemons starting at once).
+  // Errors: UNAVAILABLE when the server cannot be reached;
+  // FAILED_PRECONDITION when the schema is newer than this binary.
+  [[nodiscard]] absl::Status Open();
+
+  [[nodiscard]] absl::StatusOr<int64_t> CreateSweep(const NewSweep& sweep) override;
+  [[nodiscard]] absl::StatusOr<benchd::v1::Sweep> GetSweep(int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() override;
+  // eta_ms = mean duration (finished_at - started_at) of the sweep's finished
+  // runs x (pending + running) / max(1, distinct devices that ran any of
+  // its experiments). It assumes every device that helped so far keeps
+  // helping and that the remaining experiments cost what the finished ones
+  // did; 0 until a run has finished.
+  [[nodiscard]] absl::StatusOr<benchd::v1::SweepProgress> GetProgress(int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(
+      int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Result>> QueryResults(
+      int64_t sweep_id) override;
+
+  [[nodiscard]] absl::StatusOr<RequeueResult> RegisterAgent(
+      const benchd::v1::Hello& hello) override;
+  [[nodiscard]] absl::Status MarkAgentDisconnected(const std::string& agent_name) override;
+  [[nodiscard]] absl::Status RecordHeartbeat(const std::string& agent_name,
+                                             const std::vector<int64_t>& active_run_ids,
+                                             std::chrono::milliseconds lease) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Agent>> ListAgents() override;
+
+  [[nodiscard]] absl::StatusOr<std::optional<Claim>> ClaimExperiment(
+      const DeviceSlot& slot, std::chrono::milliseconds lease) override;
+  [[nodiscard]] absl::StatusOr<RequeueResult> ExpireLeases() override;
+
+  [[nodiscard]] absl::StatusOr<IngestResult> IngestReport(
+      const std::string& agent_name, const benchd::v1::Report& report) override;
+  [[nodiscard]] absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) override;
+
+ private:
+  const PgStoreOptions options_;
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace benchd::daemon

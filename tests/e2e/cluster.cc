@@ -1,0 +1,104 @@
+#include "tests/e2e/cluster.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "common/process_runner.h"
+#include "tests/support/wait_until.h"
+
+namespace benchd::testing {
+
+Cluster::Cluster() { EXPECT_TRUE(database_.ok()) << database_.status(); }
+
+std::string Cluster::WriteFile(const std::string& name, const std::string& text) {
+  const std::string file = path(name);
+  std::ofstream out(file);
+  out << text;
+  return file;
+}
+
+void Cluster::StartBenchd() {
+  std::filesystem::remove(path("benchd-data/benchd.addr"));
+  const std::string config = WriteFile("benchd.yaml", "listen: 127.0.0.1:0\n"
+                                                      "database: \"" + dsn() + "\"\n"
+                                                      "data_dir: " + path("benchd-data") + "\n"
+                                                      "log_level: debug\n"
+                                                      "heartbeat_interval: 300ms\n"
+                                                      "lease: 3s\n"
+                                                      "scheduler_tick: 200ms\n");
+  benchd_ = std::make_unique<ChildProcess>(std::vector<std::string>{BENCHD_BIN, "--config", config},
+                                           path("benchd.log"));
+  const std::string addr_file = path("benchd-data/benchd.addr");
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(addr_file) || !benchd_->running(); },
+                        std::chrono::seconds(60)))
+      << Logs();
+  ASSERT_TRUE(benchd_->running()) << "benchd exited during start-up:\n" << Logs();
+  std::ifstream in(addr_file);
+  std::getline(in, address_);
+}
+
+void Cluster::StopBenchd() {
+  benchd_->Signal(SIGTERM);
+  auto status = benchd_->WaitFor(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value()) << "benchd did not stop on SIGTERM\n" << Logs();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << Logs();
+}
+
+void Cluster::StartAgent(const std::string& name) {
+  const std::string config = WriteFile(
+      "agent-" + name + ".yaml",
+      "agent:\n"
+      "  name: " + name + "\n"
+      "  coordinator: " + address_ + "\n"
+      "  spool_dir: " + path("spool-" + name) + "\n"
+      "  work_dir: " + path("runs-" + name) + "\n"
+      "  log_level: debug\n"
+      "  reconnect_initial: 100ms\n"
+      "  reconnect_max: 1s\n"
+      "devices:\n"
+      "  - name: cpu0\n"
+      "    driver: host-cpu\n"
+      "    platform: host-cpu\n"
+      "    options: {runtime: \"" HOST_MLP_BIN "\", threads: \"1\"}\n");
+  agents_[name] = std::make_unique<ChildProcess>(std::vector<std::string>{AGENT_BIN, "--config", config},
+                                                 path("agent-" + name + ".log"));
+}
+
+CommandResult Cluster::Benchctl(std::vector<std::string> args, std::chrono::seconds timeout) {
+  common::ProcessSpec spec;
+  spec.argv = {BENCHCTL_BIN, "--coordinator", address_};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.timeout = timeout;
+  common::BoostProcessRunner runner;
+  auto outcome = runner.Run(spec);
+  CommandResult result;
+  if (!outcome.ok()) {
+    result.err = std::string(outcome.status().message());
+    return result;
+  }
+  result.exit_code = outcome->exit_code.value_or(-1);
+  result.out = outcome->stdout_text;
+  result.err = outcome->stderr_text;
+  return result;
+}
+
+std::string Cluster::QueryValue(const std::string& sql) { return database_.QueryValue(sql); }
+
+std::string Cluster::Logs() {
+  std::string logs;
+  auto append = [&](const std::string& title, const ChildProcess* process) {
+    if (process == nullptr) return;
+    std::string text = process->Log();
+    if (text.size() > 20000) text = "...\n" + text.substr(text.size() - 20000);
+    logs += "---- " + title + " ----\n" + text + "\n";
+  };
+  append("benchd", benchd_.get());
+  for (const auto& [name, agent] : agents_) append("agent " + name, agent.get());
+  return logs;
+}
+
+}  // namespace benchd::testing

@@ -1,0 +1,57 @@
+#pragma once
+
+// An end-to-end cluster for tests: a real benchd process on a fresh database
+// of the suite's PostgreSQL, real bench-agent processes with host-cpu devices,
+// and benchctl invocations, all on loopback.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/child_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
+
+namespace benchd::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class Cluster {
+ public:
+  Cluster();
+
+  const std::string& dsn() const { return database_.dsn(); }
+  const std::string& address() const { return address_; }
+  std::string path(const std::string& name) const { return dir_.path() + "/" + name; }
+
+  // Starts benchd and waits until it listens. Short heartbeat and lease, so
+  // lost agents are noticed within seconds.
+  void StartBenchd();
+  void StopBenchd();
+  // Starts (or restarts, reusing its spool) the agent `name`.
+  void StartAgent(const std::string& name);
+  ChildProcess& agent(const std::string& name) { return *agents_.at(name); }
+  ChildProcess& benchd() { return *benchd_; }
+
+  CommandResult Benchctl(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120));
+  // Writes `text` to a file in the cluster's directory and returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text);
+  // One SQL value from the cluster's database, as text.
+  std::string QueryValue(const std::string& sql);
+  std::string Logs();
+
+ private:
+  TempDir dir_;
+  TestDatabase database_;
+  std::unique_ptr<ChildProcess> benchd_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
+  std::string address_;
+};
+
+}  // namespace benchd::testing

@@ -1,0 +1,154 @@
+// End to end: benchctl -> benchd -> bench-agent -> benchd-host-mlp ->
+// PostgreSQL -> benchctl results, with real processes on loopback.
+
+#include <csignal>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/cluster.h"
+#include "tests/support/wait_until.h"
+
+namespace benchd::testing {
+namespace {
+
+constexpr char kSmallSweep[] = R"(name: e2e-small
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix:
+  precision: [FP32, INT8]
+  pruning: [25, 12.5]
+  batch: [1, 4]
+run: {warmup: 5, iterations: 40, timeout: 1m}
+)";
+
+// Every experiment has exactly one successful run, and that run has exactly
+// `iterations` latency samples with no (run, repeat, index) stored twice.
+void ExpectExactlyOnceResults(Cluster& cluster, int experiments, int iterations) {
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM experiments WHERE state = 'succeeded'"),
+            std::to_string(experiments));
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM (SELECT experiment_id FROM runs WHERE state = 'succeeded' "
+                               "GROUP BY experiment_id HAVING count(*) <> 1) AS bad"),
+            "0");
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM (SELECT r.id FROM runs r LEFT JOIN latency_samples s "
+                               "ON s.run_id = r.id WHERE r.state = 'succeeded' GROUP BY r.id HAVING count(s.run_id) <> " +
+                               std::to_string(iterations) + ") AS bad"),
+            "0");
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM (SELECT 1 FROM latency_samples "
+                               "GROUP BY run_id, repeat, idx HAVING count(*) > 1) AS dup"),
+            "0");
+}
+
+TEST(SweepE2ETest, SmallSweepCompletesAndResultsArePrinted) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  cluster.StartAgent("agent-a");
+  const std::string sweep = cluster.WriteFile("small.yaml", kSmallSweep);
+
+  CommandResult submit = cluster.Benchctl({"submit", sweep, "--watch"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << cluster.Logs();
+  EXPECT_NE(submit.out.find("sweep 1 submitted"), std::string::npos) << submit.out;
+  EXPECT_NE(submit.out.find("8 succeeded, 0 failed"), std::string::npos) << submit.out;
+
+  ExpectExactlyOnceResults(cluster, 8, 40);
+
+  CommandResult csv = cluster.Benchctl({"results", "1", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  std::istringstream lines(csv.out);
+  std::string header;
+  std::getline(lines, header);
+  EXPECT_EQ(header.rfind("platform,", 0), 0u) << header;
+  for (const char* column : {"precision", "pruning", "batch", "mean_us", "p99_us", "fps", "gops"}) {
+    EXPECT_NE(header.find(column), std::string::npos) << column << " missing in " << header;
+  }
+  int rows = 0;
+  for (std::string line; std::getline(lines, line);) rows += line.empty() ? 0 : 1;
+  EXPECT_EQ(rows, 8) << csv.out;
+
+  CommandResult json = cluster.Benchctl({"results", "1", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = nlohmann::json::parse(json.out);
+  ASSERT_EQ(parsed.size(), 8u);
+  for (const auto& row : parsed) {
+    EXPECT_GT(row["mean_us"].get<double>(), 0.0);
+    EXPECT_GE(row["p99_us"].get<double>(), row["median_us"].get<double>());
+    EXPECT_EQ(row["samples"].get<int64_t>(), 40);
+  }
+
+  CommandResult agents = cluster.Benchctl({"agents"});
+  EXPECT_EQ(agents.exit_code, 0);
+  EXPECT_NE(agents.out.find("agent-a"), std::string::npos) << agents.out;
+  EXPECT_NE(agents.out.find("cpu0"), std::string::npos) << agents.out;
+
+  cluster.agent("agent-a").Signal(SIGTERM);
+  EXPECT_TRUE(cluster.agent("agent-a").WaitFor(std::chrono::seconds(30)).has_value());
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+TEST(SweepE2ETest, AgentKilledMidRunIsRestartedAndTheSweepCompletesWithoutDuplicates) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  cluster.StartAgent("agent-k");
+  // Long enough per experiment (about a second or more) to be killed mid-run.
+  const std::string sweep = cluster.WriteFile("long.yaml", R"(name: e2e-kill
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix:
+  precision: [FP32]
+  pruning: [100]
+  batch: [32, 48, 64, 96]
+run: {warmup: 2, iterations: 60, timeout: 2m}
+)");
+  CommandResult submit = cluster.Benchctl({"submit", sweep});
+  ASSERT_EQ(submit.exit_code, 0) << submit.err;
+
+  // Kill -9 while a benchmark is running, after at least one run started.
+  ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) FROM runs WHERE state = 'running'") == "1"; },
+                        std::chrono::seconds(60)))
+      << cluster.Logs();
+  cluster.agent("agent-k").Signal(SIGKILL);
+  ASSERT_TRUE(cluster.agent("agent-k").WaitFor(std::chrono::seconds(10)).has_value());
+  cluster.StartAgent("agent-k");
+
+  ASSERT_TRUE(WaitUntil(
+      [&] { return cluster.QueryValue("SELECT count(*) FROM experiments WHERE state IN ('pending', 'running')") == "0"; },
+      std::chrono::seconds(180)))
+      << cluster.Logs();
+
+  ExpectExactlyOnceResults(cluster, 4, 60);
+  // The killed attempt is on record, as lost or failed, never as a success.
+  EXPECT_GE(std::stoi(cluster.QueryValue("SELECT count(*) FROM runs WHERE state IN ('lost', 'failed')")), 1)
+      << cluster.Logs();
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+TEST(SweepE2ETest, BadSweepsAreRejectedWithTheirLocationAndStoreNothing) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+
+  const std::string malformed = cluster.WriteFile("malformed.yaml", "name: bad\nmatrix:\n  batch: [1, 2\n");
+  CommandResult result = cluster.Benchctl({"submit", malformed});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("malformed.yaml:4:1: invalid YAML"), std::string::npos) << result.err;
+
+  const std::string unknown = cluster.WriteFile("unknown.yaml", "name: bad\nplatform: tx9\nmatrix: {batch: [1]}\n");
+  result = cluster.Benchctl({"submit", unknown});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("unknown.yaml:2:11: platform: unknown platform 'tx9'"), std::string::npos) << result.err;
+
+  const std::string wrong_type = cluster.WriteFile("type.yaml", "name: bad\nplatform: host-cpu\nrun: {iterations: x}\n");
+  result = cluster.Benchctl({"submit", wrong_type});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("type.yaml:3:19: run.iterations: expected an integer"), std::string::npos) << result.err;
+
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM sweeps"), "0");
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM experiments"), "0");
+
+  result = cluster.Benchctl({"show", "999"});
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+}  // namespace
+}  // namespace benchd::testing

@@ -1,0 +1,239 @@
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "tests/integration/store/store_fixture.h"
+
+namespace benchd::daemon {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+using google::protobuf::util::TimeUtil;
+
+uint64_t Bits(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+class IngestTest : public PgStoreTest {
+ protected:
+  void SetUp() override {
+    PgStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
+    sweep_id_ = CreateSweep(4);
+    claim_ = MustClaim("a", "cpu0");
+  }
+  std::string RunValue(const std::string& column) {
+    return Value("SELECT " + column + " FROM runs WHERE id = " + std::to_string(claim_.run_id));
+  }
+
+  int64_t sweep_id_ = 0;
+  Claim claim_;
+};
+
+TEST_F(IngestTest, AReportIngestedTwiceIsStoredOnce) {
+  Ingest("a", StartedReport(claim_.run_id, 1));
+  const auto batch = LatencyReport(claim_.run_id, 2, 0, 0, {10.5, 11.25, 12.0}, {1, 2, 3});
+  Ingest("a", batch);
+  Ingest("a", batch, IngestOutcome::kDuplicate);
+  Ingest("a", StartedReport(claim_.run_id, 1), IngestOutcome::kDuplicate);
+  auto count = store_->CountLatencySamples(claim_.run_id);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(*count, 3);
+  EXPECT_EQ(RunValue("state"), "running");
+  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), "2");
+  EXPECT_EQ(Value("SELECT count(*) FROM events WHERE kind = 'run_started'"), "1");
+}
+
+TEST_F(IngestTest, CopyStoresExactlyWhatWasSent) {
+  const std::vector<double> first = {1.0 / 3.0, 0.1 + 0.2,           5e-324, DBL_MIN, DBL_MAX,
+                                     1e-300,    123456789.123456789, -0.0,   42.0};
+  const std::vector<int64_t> first_t = {
+      std::numeric_limits<int64_t>::min(), -1, 0, 1, 1234567890123456789, 7, 8, 9,
+      std::numeric_limits<int64_t>::max()};
+  const std::vector<double> second = {std::nextafter(1.0, 2.0), 2.5e-10, 9.999999999999999e22};
+  Ingest("a", LatencyReport(claim_.run_id, 1, 0, 0, first, first_t));
+  Ingest("a", LatencyReport(claim_.run_id, 2, 1, 100, second));  // no times: NULL
+
+  benchd::v1::Report power;
+  power.set_run_id(claim_.run_id);
+  power.set_seq(3);
+  auto& batch = *power.mutable_power_batch();
+  const std::string channel = "vdd\tcore\\1\nrail";  // COPY's text format must escape these
+  batch.set_channel(channel);
+  const std::vector<double> watts = {4.125, 1.0 / 7.0, 0.0};
+  for (size_t i = 0; i < watts.size(); ++i) {
+    batch.add_t_ns(static_cast<int64_t>(i) * 1000000);
+    batch.add_watts(watts[i]);
+  }
+  Ingest("a", power);
+
+  auto rows = db_.Query(
+      "SELECT repeat, idx, kind, t_ns, latency_us FROM latency_samples ORDER BY repeat, idx");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), first.size() + second.size());
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const auto& row = (*rows)[i];
+    const bool in_first = i < first.size();
+    const size_t j = in_first ? i : i - first.size();
+    EXPECT_EQ(row[0], in_first ? "0" : "1");
+    EXPECT_EQ(row[1], std::to_string(in_first ? j : 100 + j));
+    EXPECT_EQ(row[2], std::to_string(benchd::v1::LATENCY_KIND_SYSTEM));
+    if (in_first) {
+      EXPECT_EQ(row[3], std::to_string(first_t[j]));
+    } else {
+      EXPECT_FALSE(row[3].has_value());
+    }
+    const double sent = in_first ? first[j] : second[j];
+    ASSERT_TRUE(row[4].has_value());
+    EXPECT_EQ(Bits(std::strtod(row[4]->c_str(), nullptr)), Bits(sent))
+        << "row " << i << ": stored " << *row[4] << ", sent " << sent;
+  }
+
+  rows = db_.Query("SELECT channel, t_ns, watts FROM power_samples ORDER BY t_ns");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), watts.size());
+  for (size_t i = 0; i < watts.size(); ++i) {
+    EXPECT_EQ((*rows)[i][0], channel);
+    EXPECT_EQ((*rows)[i][1], std::to_string(i * 1000000));
+    EXPECT_EQ(Bits(std::strtod((*rows)[i][2]->c_str(), nullptr)), Bits(watts[i]));
+  }
+}
+
+TEST_F(IngestTest, SucceededRunIsAResultWithItsSummary) {
+  const auto started = TimeUtil::SecondsToTimestamp(1700000000);
+  benchd::v1::Report start = StartedReport(claim_.run_id, 1);
+  *start.mutable_run_started()->mutable_started_at() = started;
+  Ingest("a", start);
+  Ingest("a", LatencyReport(claim_.run_id, 2, 0, 0, {100, 125.5, 151}));
+  benchd::v1::Report done = SucceededReport(claim_.run_id, 3);
+  *done.mutable_run_finished()->mutable_finished_at() = TimeUtil::SecondsToTimestamp(1700000002);
+  auto result = store_->IngestReport("a", done);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, IngestOutcome::kStored);
+  EXPECT_EQ(result->finished_sweep_id, sweep_id_);
+
+  auto results = store_->QueryResults(sweep_id_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 1u);
+  const auto& stored = (*results)[0];
+  EXPECT_EQ(stored.experiment_id(), claim_.experiment_id);
+  EXPECT_EQ(stored.run_id(), claim_.run_id);
+  EXPECT_EQ(stored.agent(), "a");
+  EXPECT_EQ(stored.device(), "cpu0");
+  EXPECT_EQ(stored.latency_sample_count(), 3);
+  EXPECT_TRUE(MessageDifferencer::Equals(stored.parameters(), claim_.parameters));
+  EXPECT_TRUE(MessageDifferencer::Equals(stored.summary(), done.run_finished().summary()))
+      << stored.summary().DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(stored.environment(), done.run_finished().environment()));
+
+  // One run took 2 s on one device; 3 experiments are left.
+  auto progress = store_->GetProgress(sweep_id_);
+  ASSERT_TRUE(progress.ok());
+  EXPECT_EQ(progress->succeeded(), 1);
+  EXPECT_EQ(progress->pending(), 3);
+  EXPECT_EQ(progress->eta_ms(), 6000);
+}
+
+TEST_F(IngestTest, MeasurementFailureFailsTheExperimentWithoutRetry) {
+  Ingest("a", StartedReport(claim_.run_id, 1));
+  auto result =
+      store_->IngestReport("a", FailedReport(claim_.run_id, 2, benchd::v1::FAILURE_KIND_MEASUREMENT,
+                                             "model does not fit in 256 KiB"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->finished_sweep_id, sweep_id_);
+
+  auto experiments = store_->ListExperiments(sweep_id_);
+  ASSERT_TRUE(experiments.ok());
+  const auto& experiment = (*experiments)[0];
+  EXPECT_EQ(experiment.id(), claim_.experiment_id);
+  EXPECT_EQ(experiment.state(), benchd::v1::EXPERIMENT_STATE_FAILED);
+  EXPECT_EQ(experiment.attempts(), 1);  // 3 allowed, none used again
+  EXPECT_EQ(experiment.error(), "model does not fit in 256 KiB");
+  EXPECT_EQ(RunValue("state"), "failed");
+  EXPECT_EQ(RunValue("failure_kind"), "measurement");
+  // The next claim moves on to another experiment.
+  EXPECT_NE(MustClaim("a", "cpu0").experiment_id, claim_.experiment_id);
+}
+
+TEST_F(IngestTest, InfrastructureFailureRequeuesTheExperiment) {
+  Ingest("a", FailedReport(claim_.run_id, 1, benchd::v1::FAILURE_KIND_INFRASTRUCTURE,
+                           "trtexec crashed"));
+  EXPECT_EQ(ExperimentState(sweep_id_, claim_.experiment_id), benchd::v1::EXPERIMENT_STATE_PENDING);
+  const Claim retry = MustClaim("a", "cpu0");
+  EXPECT_EQ(retry.experiment_id, claim_.experiment_id);
+  EXPECT_EQ(retry.attempt, 2);
+}
+
+TEST_F(IngestTest, ReportsOfAnotherAgentsRunAreRejectedAndNotStored) {
+  auto result = store_->IngestReport("b", LatencyReport(claim_.run_id, 1, 0, 0, {1, 2, 3}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, IngestOutcome::kRejected);
+  EXPECT_NE(result->reason.find("agent 'a'"), std::string::npos) << result->reason;
+  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM latency_samples"), "0");
+
+  result = store_->IngestReport("a", StartedReport(987654, 1));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->outcome, IngestOutcome::kRejected);
+  EXPECT_NE(result->reason.find("does not exist"), std::string::npos) << result->reason;
+}
+
+TEST_F(IngestTest, ReplayAfterTheRunFinishedIsAckedButNewReportsAreRejected) {
+  Ingest("a", StartedReport(claim_.run_id, 1));
+  Ingest("a", SucceededReport(claim_.run_id, 2));
+  // The acks were lost; the agent replays its spool.
+  Ingest("a", StartedReport(claim_.run_id, 1), IngestOutcome::kDuplicate);
+  Ingest("a", SucceededReport(claim_.run_id, 2), IngestOutcome::kDuplicate);
+  Ingest("a", LatencyReport(claim_.run_id, 3, 0, 0, {1.0}), IngestOutcome::kRejected);
+  EXPECT_EQ(RunValue("state"), "succeeded");
+}
+
+TEST_F(IngestTest, ReportsOfALostRunAreRejected) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());  // forgets the run
+  Ingest("a", StartedReport(claim_.run_id, 1), IngestOutcome::kRejected);
+  EXPECT_EQ(RunValue("state"), "lost");
+}
+
+TEST_F(IngestTest, MalformedReportsAreInvalid) {
+  benchd::v1::Report empty;
+  empty.set_run_id(claim_.run_id);
+  empty.set_seq(1);
+  EXPECT_EQ(store_->IngestReport("a", empty).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->IngestReport("a", StartedReport(claim_.run_id, 0)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->IngestReport("a", LatencyReport(claim_.run_id, 1, 0, 0, {1, 2}, {1})).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(IngestTest, AgentTextThatIsNotUtf8IsStillStored) {
+  benchd::v1::Report log;
+  log.set_run_id(claim_.run_id);
+  log.set_seq(1);
+  log.mutable_log_line()->set_level("warn");
+  log.mutable_log_line()->set_text(std::string("bad \xff\xfe bytes and a \0 nul", 24));
+  Ingest("a", log);
+  benchd::v1::Report failed =
+      FailedReport(claim_.run_id, 2, benchd::v1::FAILURE_KIND_MEASUREMENT, "tool said \xc3(");
+  (*failed.mutable_run_finished()->mutable_environment()->mutable_entries())["k\xff"] = "v\xfe";
+  Ingest("a", failed);
+  EXPECT_EQ(Value("SELECT message FROM events WHERE kind = 'agent_log'"),
+            "[warn] bad \xEF\xBF\xBD\xEF\xBF\xBD bytes and a  nul");
+  EXPECT_EQ(RunValue("error"), "tool said \xEF\xBF\xBD(");
+}
+
+TEST_F(IngestTest, StoredReportsExtendTheLease) {
+  ASSERT_TRUE(db_.Query("UPDATE runs SET lease_expires_at = now() + interval '1 second'").ok());
+  Ingest("a", StartedReport(claim_.run_id, 1));
+  EXPECT_GT(std::stod(RunValue("extract(epoch FROM lease_expires_at - now())")), 30);
+}
+
+}  // namespace
+}  // namespace benchd::daemon

@@ -1,0 +1,199 @@
+#include "tests/unit/cli/fake_coordinator.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <utility>
+
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace benchd::cli::testing {
+
+namespace v1 = benchd::v1;
+
+void FakeCoordinatorService::AddSweep(const v1::Sweep& sweep,
+                                      std::vector<v1::Experiment> experiments,
+                                      std::vector<v1::Result> results) {
+  std::lock_guard<std::mutex> lock(mu_);
+  SweepData& data = sweeps_[sweep.id()];
+  data.sweep = sweep;
+  data.experiments = std::move(experiments);
+  data.results = std::move(results);
+}
+
+void FakeCoordinatorService::SetSubmitAnswer(const v1::Sweep& sweep, grpc::Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  submit_sweep_ = sweep;
+  submit_status_ = std::move(status);
+}
+
+void FakeCoordinatorService::SetWatchEvents(int64_t sweep_id,
+                                            std::vector<v1::WatchSweepResponse> events,
+                                            grpc::Status end) {
+  std::lock_guard<std::mutex> lock(mu_);
+  SweepData& data = sweeps_[sweep_id];
+  data.sweep.set_id(sweep_id);
+  data.events = std::move(events);
+  data.watch_end = std::move(end);
+}
+
+void FakeCoordinatorService::SetAgents(std::vector<v1::Agent> agents) {
+  std::lock_guard<std::mutex> lock(mu_);
+  agents_ = std::move(agents);
+}
+
+void FakeCoordinatorService::FailEveryCall(grpc::Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_every_call_ = std::move(status);
+}
+
+void FakeCoordinatorService::HoldCalls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  holding_ = true;
+}
+
+void FakeCoordinatorService::Release() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    holding_ = false;
+  }
+  released_.notify_all();
+}
+
+std::optional<v1::SubmitSweepRequest> FakeCoordinatorService::last_submit() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_submit_;
+}
+
+grpc::Status FakeCoordinatorService::Enter(std::unique_lock<std::mutex>& lock) {
+  released_.wait(lock, [this] { return !holding_; });
+  return fail_every_call_.value_or(grpc::Status::OK);
+}
+
+grpc::Status FakeCoordinatorService::Find(int64_t sweep_id, const SweepData** data) const {
+  auto it = sweeps_.find(sweep_id);
+  if (it == sweeps_.end()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "sweep " + std::to_string(sweep_id) + " not found");
+  }
+  *data = &it->second;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::SubmitSweep(grpc::ServerContext*,
+                                                 const v1::SubmitSweepRequest* request,
+                                                 v1::SubmitSweepResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  last_submit_ = *request;
+  if (!submit_status_.ok()) return submit_status_;
+  *response->mutable_sweep() = submit_sweep_;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::GetSweep(grpc::ServerContext*,
+                                              const v1::GetSweepRequest* request,
+                                              v1::GetSweepResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  const SweepData* data = nullptr;
+  if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
+  *response->mutable_sweep() = data->sweep;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::ListSweeps(grpc::ServerContext*, const v1::ListSweepsRequest*,
+                                                v1::ListSweepsResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  for (const auto& [id, data] : sweeps_) *response->add_sweeps() = data.sweep;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::WatchSweep(
+    grpc::ServerContext*, const v1::WatchSweepRequest* request,
+    grpc::ServerWriter<v1::WatchSweepResponse>* writer) {
+  std::vector<v1::WatchSweepResponse> events;
+  grpc::Status end;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_every_call_.has_value()) return *fail_every_call_;
+    const SweepData* data = nullptr;
+    if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
+    events = data->events;
+    end = data->watch_end;
+  }
+  for (const v1::WatchSweepResponse& event : events) {
+    if (!writer->Write(event)) break;
+  }
+  return end;
+}
+
+grpc::Status FakeCoordinatorService::ListExperiments(grpc::ServerContext*,
+                                                     const v1::ListExperimentsRequest* request,
+                                                     v1::ListExperimentsResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  const SweepData* data = nullptr;
+  if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
+  for (const v1::Experiment& experiment : data->experiments) {
+    *response->add_experiments() = experiment;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::QueryResults(grpc::ServerContext*,
+                                                  const v1::QueryResultsRequest* request,
+                                                  v1::QueryResultsResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  const SweepData* data = nullptr;
+  if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
+  for (const v1::Result& result : data->results) *response->add_results() = result;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+                                                v1::ListAgentsResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  for (const v1::Agent& agent : agents_) *response->add_agents() = agent;
+  return grpc::Status::OK;
+}
+
+FakeCoordinatorServer::FakeCoordinatorServer() {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service_);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) throw std::runtime_error("fake coordinator did not start");
+  address_ = "127.0.0.1:" + std::to_string(port);
+}
+
+FakeCoordinatorServer::~FakeCoordinatorServer() {
+  service_.Release();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+std::string DeadAddress() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  if (!bound) throw std::runtime_error("cannot bind a loopback port");
+  return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+}
+
+}  // namespace benchd::cli::testing

@@ -1,0 +1,130 @@
+// Tests for the results view: column order, missing values, and how each
+// format keeps (or presents) the values' types.
+
+#include "cli/output/results_view.h"
+
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/unit/cli/test_data.h"
+
+namespace benchd::cli {
+namespace {
+
+using ::benchd::cli::testing::MakeResult;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::vector<std::string> ColumnNames(const ResultsView& view) {
+  std::vector<std::string> names;
+  for (const ResultsColumn& column : view.columns) names.push_back(column.name);
+  return names;
+}
+
+TEST(ResultsViewTest, PlatformFirstThenSortedParametersThenSummary) {
+  benchd::v1::Result first = MakeResult(1, "host-cpu", 8, 100.0);
+  (*first.mutable_parameters()->mutable_values())["precision"].set_string_value("FP32");
+  benchd::v1::Result second = MakeResult(2, "jetson-orin", 16, 50.0);
+  (*second.mutable_parameters()->mutable_values())["alpha"].set_double_value(0.25);
+
+  const ResultsView view = BuildResultsView({first, second});
+  EXPECT_THAT(ColumnNames(view),
+              ElementsAre("platform", "alpha", "batch", "precision", "mean_us", "median_us",
+                          "p90_us", "p99_us", "std_us", "min_us", "max_us", "fps", "gops",
+                          "samples", "agent", "device", "run_id"));
+  ASSERT_EQ(view.rows.size(), 2u);
+  // Each result lacks one of the other's parameters.
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(view.rows[0][1]));
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(view.rows[1][3]));
+  EXPECT_EQ(std::get<int64_t>(view.rows[1][2]), 16);
+  EXPECT_EQ(std::get<double>(view.rows[1][1]), 0.25);
+}
+
+TEST(ResultsViewTest, ParameterNamedLikeASummaryColumnIsRenamed) {
+  benchd::v1::Result result = MakeResult(1, "host-cpu", 8, 100.0);
+  (*result.mutable_parameters()->mutable_values())["device"].set_string_value("cpu0");
+  const ResultsView view = BuildResultsView({result});
+  EXPECT_THAT(ColumnNames(view), ::testing::Contains("param_device"));
+  EXPECT_THAT(ColumnNames(view), ::testing::Contains("device"));
+}
+
+TEST(ResultsViewTest, CsvHasHeaderQuotingAndEmptyMissingValues) {
+  benchd::v1::Result first = MakeResult(7, "host-cpu", 8, 123.456789);
+  (*first.mutable_parameters()->mutable_values())["model"].set_string_value("a,\"b\"");
+  benchd::v1::Result second = MakeResult(8, "host-cpu", 4, 10.0);
+  std::ostringstream out;
+  RenderResultsCsv(BuildResultsView({first, second}), out);
+
+  std::istringstream lines(out.str());
+  std::string header, row1, row2;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_EQ(header,
+            "platform,batch,model,mean_us,median_us,p90_us,p99_us,std_us,min_us,max_us,fps,gops,"
+            "samples,agent,device,run_id");
+  // Full precision, quoted model, and an empty field where a value is missing.
+  EXPECT_THAT(row1, StartsWith("host-cpu,8,\"a,\"\"b\"\"\",123.456789,"));
+  EXPECT_THAT(row1, ::testing::EndsWith(",1000,lab-1,host-cpu-0,7"));
+  EXPECT_THAT(row2, StartsWith("host-cpu,4,,10,"));
+}
+
+TEST(ResultsViewTest, JsonKeepsNumbersNumbersAndMissingValuesNull) {
+  benchd::v1::Result first = MakeResult(7, "host-cpu", 8, 123.5);
+  (*first.mutable_parameters()->mutable_values())["quantized"].set_bool_value(true);
+  benchd::v1::Result second = MakeResult(8, "host-cpu", 4, 10.0);
+  std::ostringstream out;
+  RenderResultsJson(BuildResultsView({first, second}), out);
+
+  const nlohmann::json json = nlohmann::json::parse(out.str());
+  ASSERT_TRUE(json.is_array());
+  ASSERT_EQ(json.size(), 2u);
+  const nlohmann::json& row = json[0];
+  EXPECT_TRUE(row["batch"].is_number_integer());
+  EXPECT_EQ(row["batch"], 8);
+  EXPECT_TRUE(row["mean_us"].is_number_float());
+  EXPECT_DOUBLE_EQ(row["mean_us"].get<double>(), 123.5);
+  EXPECT_TRUE(row["quantized"].is_boolean());
+  EXPECT_TRUE(row["platform"].is_string());
+  EXPECT_TRUE(row["samples"].is_number_integer());
+  EXPECT_TRUE(row["run_id"].is_number_integer());
+  EXPECT_TRUE(json[1]["quantized"].is_null());
+  // Keys follow the column order rather than the alphabet.
+  EXPECT_THAT(out.str(), HasSubstr("\"platform\": \"host-cpu\",\n    \"batch\": 8,"));
+}
+
+TEST(ResultsViewTest, EmptyResultsGiveAnEmptyJsonArrayAndAHeaderOnlyCsv) {
+  std::ostringstream json;
+  RenderResultsJson(BuildResultsView({}), json);
+  EXPECT_EQ(json.str(), "[]\n");
+  std::ostringstream csv;
+  RenderResultsCsv(BuildResultsView({}), csv);
+  EXPECT_THAT(csv.str(), StartsWith("mean_us,median_us,"));
+}
+
+TEST(ResultsViewTest, TableRightAlignsNumbersAndShowsMissingAsDash) {
+  benchd::v1::Result first = MakeResult(7, "host-cpu", 8, 1234.5678);
+  (*first.mutable_parameters()->mutable_values())["precision"].set_string_value("FP32");
+  benchd::v1::Result second = MakeResult(12, "jetson-orin", 16, 5.0);
+  std::ostringstream out;
+  RenderResultsTable(BuildResultsView({first, second}), out);
+
+  std::istringstream lines(out.str());
+  std::string header, row1, row2;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_THAT(header, StartsWith("platform     batch  precision  mean_us"));
+  EXPECT_THAT(row1, StartsWith("host-cpu         8  FP32        1234.6"));
+  EXPECT_THAT(row2, StartsWith("jetson-orin     16  -             5.00"));
+  // The run id column is right-aligned: the shorter id is padded on the left.
+  EXPECT_THAT(row1, ::testing::EndsWith("   7"));
+  EXPECT_THAT(row2, ::testing::EndsWith("  12"));
+  EXPECT_EQ(header.size(), row1.size());
+}
+
+}  // namespace
+}  // namespace benchd::cli

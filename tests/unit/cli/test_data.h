@@ -1,0 +1,66 @@
+#pragma once
+
+// Builders for the benchd.v1 messages the CLI's tests feed to the fake
+// coordinator and to the formatters.
+
+#include <cstdint>
+#include <string>
+
+#include "benchd/v1/coordinator_service.pb.h"
+
+namespace benchd::cli::testing {
+
+inline benchd::v1::SweepProgress Progress(int64_t total, int64_t succeeded, int64_t failed,
+                                          int64_t running, int64_t eta_ms = 0) {
+  benchd::v1::SweepProgress progress;
+  progress.set_total(total);
+  progress.set_succeeded(succeeded);
+  progress.set_failed(failed);
+  progress.set_running(running);
+  progress.set_pending(total - succeeded - failed - running);
+  progress.set_eta_ms(eta_ms);
+  return progress;
+}
+
+inline benchd::v1::Sweep MakeSweep(int64_t id, const std::string& name,
+                                   const benchd::v1::SweepProgress& progress) {
+  benchd::v1::Sweep sweep;
+  sweep.set_id(id);
+  sweep.set_name(name);
+  sweep.mutable_submitted_at()->set_seconds(1'700'000'000);
+  *sweep.mutable_progress() = progress;
+  return sweep;
+}
+
+inline benchd::v1::Result MakeResult(int64_t run_id, const std::string& platform, int64_t batch,
+                                     double mean_us) {
+  benchd::v1::Result result;
+  result.set_run_id(run_id);
+  result.set_experiment_id(run_id * 10);
+  (*result.mutable_parameters()->mutable_values())["platform"].set_string_value(platform);
+  (*result.mutable_parameters()->mutable_values())["batch"].set_int_value(batch);
+  benchd::v1::LatencyStats* latency = result.mutable_summary()->mutable_latency();
+  latency->set_mean_us(mean_us);
+  latency->set_median_us(mean_us - 1);
+  latency->set_p90_us(mean_us + 10);
+  latency->set_p99_us(mean_us + 20);
+  latency->set_std_us(2.5);
+  latency->set_min_us(mean_us - 5);
+  latency->set_max_us(mean_us + 30);
+  result.mutable_summary()->set_fps(1e6 * static_cast<double>(batch) / mean_us);
+  result.mutable_summary()->set_gops(12.5);
+  result.set_latency_sample_count(1000);
+  result.set_agent("lab-1");
+  result.set_device(platform + "-0");
+  return result;
+}
+
+inline benchd::v1::WatchSweepResponse Event(const benchd::v1::SweepProgress& progress,
+                                            bool complete = false) {
+  benchd::v1::WatchSweepResponse event;
+  *event.mutable_progress() = progress;
+  event.set_complete(complete);
+  return event;
+}
+
+}  // namespace benchd::cli::testing
