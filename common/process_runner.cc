@@ -182,10 +182,10 @@ class Supervisor {
     siginfo_t info{};
     // WNOWAIT leaves the leader a zombie, so its pid (the group id) cannot be
     // reused while we kill what it left behind in its group.
-    if (::waitid(P_PID, static_cast<id_t>(pgid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-        info.si_pid == 0) {
-      return;
-    }
+    const int result =
+        ::waitid(P_PID, static_cast<id_t>(pgid_), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (result == 0 && info.si_pid == 0) return;  // still running
+    if (result != 0 && errno == EINTR) return;    // ask again on the next tick
     // Background processes of a finished tool would skew the next
     // measurement on this machine, so the group does not outlive its leader.
     ::killpg(pgid_, SIGKILL);

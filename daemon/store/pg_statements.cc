@@ -3,65 +3,79 @@
 namespace benchd::daemon::sql {
 namespace {
 
-// Times leave the database as microseconds since the Unix epoch, and agent
-// times come back the same way; NULL (no time reported) means "now".
-#define BENCHD_EPOCH_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
-#define BENCHD_AGENT_TIME(param) \
-  "coalesce(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond', now())"
+// The helpers below assemble statements from fixed fragments of this file,
+// never from values.
 
-// A sweep with its progress. The mean duration and the device count feed the
-// ETA (see PgStore::GetProgress); aggregates without GROUP BY always return a
-// row, so a sweep with no runs yet gets NULL / 0.
-#define BENCHD_SWEEP_WITH_PROGRESS \
-  "SELECT s.id, s.name, s.yaml, " BENCHD_EPOCH_US("s.submitted_at") ",\n"                  \
-  "       c.total, c.pending, c.running, c.succeeded, c.failed, c.cancelled,\n"            \
-  "       d.mean_ms::double precision, d.devices\n"                                         \
-  "FROM sweeps s\n"                                                                          \
-  "CROSS JOIN LATERAL (\n"                                                                   \
-  "  SELECT count(*) AS total,\n"                                                            \
-  "         count(*) FILTER (WHERE state = 'pending') AS pending,\n"                         \
-  "         count(*) FILTER (WHERE state = 'running') AS running,\n"                         \
-  "         count(*) FILTER (WHERE state = 'succeeded') AS succeeded,\n"                     \
-  "         count(*) FILTER (WHERE state = 'failed') AS failed,\n"                           \
-  "         count(*) FILTER (WHERE state = 'cancelled') AS cancelled\n"                      \
-  "  FROM experiments e WHERE e.sweep_id = s.id) c\n"                                        \
-  "CROSS JOIN LATERAL (\n"                                                                   \
-  "  SELECT avg(extract(epoch FROM r.finished_at - coalesce(r.started_at, r.assigned_at))\n" \
-  "             * 1000) FILTER (WHERE r.state IN ('succeeded', 'failed')\n"                  \
-  "                             AND r.finished_at IS NOT NULL) AS mean_ms,\n"                \
-  "         count(DISTINCT (r.agent, r.device)) AS devices\n"                                \
-  "  FROM runs r JOIN experiments e ON e.id = r.experiment_id\n"                             \
-  "  WHERE e.sweep_id = s.id) d\n"
+// Times leave the database as microseconds since the Unix epoch.
+std::string EpochMicros(const std::string& column) {
+  return "(extract(epoch FROM " + column + ") * 1000000)::bigint";
+}
 
-// Marks runs lost and requeues their experiments (or fails them at the retry
-// limit) in one statement; the attempt was counted when the run was claimed.
-// Runs are locked before experiments, the order every statement here uses.
-#define BENCHD_LOSE_RUNS(run_condition, reason)                                             \
-  "WITH lost AS (\n"                                                                        \
-  "  UPDATE runs SET state = 'lost', finished_at = now(), error = " reason                  \
-  ",\n"                                                                                     \
-  "                  failure_kind = 'infrastructure'\n"                                     \
-  "  WHERE state IN ('assigned', 'running') AND " run_condition                             \
-  "\n"                                                                                      \
-  "  RETURNING id, experiment_id, agent\n"                                                  \
-  "), requeued AS (\n"                                                                      \
-  "  UPDATE experiments e\n"                                                                \
-  "  SET state = CASE WHEN e.attempts < e.max_attempts THEN 'pending' ELSE 'failed' END,\n" \
-  "      error = " reason                                                                   \
-  ", failure_kind = 'infrastructure', updated_at = now()\n"                                 \
-  "  FROM lost WHERE e.id = lost.experiment_id AND e.state = 'running'\n"                   \
-  "  RETURNING e.id, e.sweep_id, e.state\n"                                                 \
-  ")\n"                                                                                     \
-  "SELECT lost.id, lost.experiment_id, requeued.sweep_id, requeued.state, lost.agent\n"     \
-  "FROM lost LEFT JOIN requeued ON requeued.id = lost.experiment_id ORDER BY lost.id"
+// An agent-reported time (microseconds since the epoch); NULL, when the agent
+// reported none, means "now".
+std::string AgentTime(const std::string& param) {
+  return "coalesce(timestamptz 'epoch' + " + param + "::bigint * interval '1 microsecond', now())";
+}
+
+// A sweep with its progress, then `tail` (WHERE / ORDER BY). The mean
+// duration and the device count feed the ETA (see PgStore::GetProgress);
+// aggregates without GROUP BY always return a row, so a sweep with no runs
+// yet gets NULL / 0.
+std::string SweepWithProgress(const std::string& tail) {
+  return "SELECT s.id, s.name, s.yaml, " + EpochMicros("s.submitted_at") + R"sql(,
+       c.total, c.pending, c.running, c.succeeded, c.failed, c.cancelled,
+       d.mean_ms::double precision, d.devices
+FROM sweeps s
+CROSS JOIN LATERAL (
+  SELECT count(*) AS total,
+         count(*) FILTER (WHERE state = 'pending') AS pending,
+         count(*) FILTER (WHERE state = 'running') AS running,
+         count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+         count(*) FILTER (WHERE state = 'failed') AS failed,
+         count(*) FILTER (WHERE state = 'cancelled') AS cancelled
+  FROM experiments e WHERE e.sweep_id = s.id) c
+CROSS JOIN LATERAL (
+  SELECT avg(extract(epoch FROM r.finished_at - coalesce(r.started_at, r.assigned_at)) * 1000)
+           FILTER (WHERE r.state IN ('succeeded', 'failed') AND r.finished_at IS NOT NULL)
+           AS mean_ms,
+         count(DISTINCT (r.agent, r.device)) AS devices
+  FROM runs r JOIN experiments e ON e.id = r.experiment_id
+  WHERE e.sweep_id = s.id) d
+)sql" + tail;
+}
+
+// Marks the active runs matching `run_condition` lost and requeues their
+// experiments (or fails them at the retry limit) in one statement; the
+// attempt was counted when the run was claimed. Runs are locked before
+// experiments, the order every statement here uses, so concurrent callers
+// do not deadlock.
+std::string LoseRuns(const std::string& run_condition, const std::string& reason) {
+  return R"sql(WITH lost AS (
+  UPDATE runs SET state = 'lost', finished_at = now(), error = )sql" +
+         reason + R"sql(,
+                  failure_kind = 'infrastructure'
+  WHERE state IN ('assigned', 'running') AND )sql" +
+         run_condition + R"sql(
+  RETURNING id, experiment_id, agent
+), requeued AS (
+  UPDATE experiments e
+  SET state = CASE WHEN e.attempts < e.max_attempts THEN 'pending' ELSE 'failed' END,
+      error = )sql" +
+         reason + R"sql(, failure_kind = 'infrastructure', updated_at = now()
+  FROM lost WHERE e.id = lost.experiment_id AND e.state = 'running'
+  RETURNING e.id, e.sweep_id, e.state
+)
+SELECT lost.id, lost.experiment_id, requeued.sweep_id, requeued.state, lost.agent
+FROM lost LEFT JOIN requeued ON requeued.id = lost.experiment_id ORDER BY lost.id)sql";
+}
 
 }  // namespace
 
 const std::vector<Statement>& Statements() {
   static const std::vector<Statement> kStatements = {
       {kInsertSweep, "INSERT INTO sweeps (name, yaml) VALUES ($1, $2) RETURNING id"},
-      {kSweepById, BENCHD_SWEEP_WITH_PROGRESS "WHERE s.id = $1"},
-      {kAllSweeps, BENCHD_SWEEP_WITH_PROGRESS "ORDER BY s.id"},
+      {kSweepById, SweepWithProgress("WHERE s.id = $1")},
+      {kAllSweeps, SweepWithProgress("ORDER BY s.id")},
       {kSweepExists, "SELECT 1 FROM sweeps WHERE id = $1"},
       {kExperimentsOfSweep,
        "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error "
@@ -106,8 +120,8 @@ const std::vector<Statement>& Statements() {
       {kExtendAgentLeases,
        "UPDATE runs SET lease_expires_at = now() + $3::bigint * interval '1 millisecond'\n"
        "WHERE agent = $1 AND state IN ('assigned', 'running') AND id = ANY ($2::bigint[])"},
-      {kAllAgents, "SELECT id, name, hostname, version, connected, " BENCHD_EPOCH_US(
-                       "last_seen") " FROM agents ORDER BY name"},
+      {kAllAgents, "SELECT id, name, hostname, version, connected, " + EpochMicros("last_seen") +
+                       " FROM agents ORDER BY name"},
       {kAllDevices,
        "SELECT d.agent_id, d.name, d.driver, d.platform, d.labels::text,\n"
        "       EXISTS (SELECT 1 FROM runs r WHERE r.agent = a.name AND r.device = d.name\n"
@@ -127,8 +141,8 @@ const std::vector<Statement>& Statements() {
       {kMarkExperimentRunning,
        "UPDATE experiments SET state = 'running', attempts = attempts + 1, updated_at = now()\n"
        "WHERE id = $1"},
-      {kLoseAgentRuns, BENCHD_LOSE_RUNS("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
-      {kLoseExpiredRuns, BENCHD_LOSE_RUNS("lease_expires_at < now()", "$1")},
+      {kLoseAgentRuns, LoseRuns("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
+      {kLoseExpiredRuns, LoseRuns("lease_expires_at < now()", "$1")},
 
       {kLockRun,
        "SELECT r.agent, r.state, r.experiment_id, e.sweep_id\n"
@@ -141,22 +155,20 @@ const std::vector<Statement>& Statements() {
       {kExtendRunLease,
        "UPDATE runs SET lease_expires_at = now() + lease_ms * interval '1 millisecond'\n"
        "WHERE id = $1"},
-      {kStartRun, "UPDATE runs SET state = 'running', started_at = " BENCHD_AGENT_TIME(
-                      "$2") "\nWHERE id = $1 AND state = 'assigned'"},
+      {kStartRun, "UPDATE runs SET state = 'running', started_at = " + AgentTime("$2") +
+                      "\nWHERE id = $1 AND state = 'assigned'"},
       {kSucceedRun,
-       "UPDATE runs SET state = 'succeeded', finished_at = " BENCHD_AGENT_TIME(
-           "$2") ",\n"
-                 "  environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,\n"
-                 "  latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,\n"
-                 "  median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,\n"
-                 "  ci95_high_us = $15, fps = $16, gops = $17, inferences = $18\n"
-                 "WHERE id = $1"},
+       "UPDATE runs SET state = 'succeeded', finished_at = " + AgentTime("$2") + R"sql(,
+  environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,
+  latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,
+  median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,
+  ci95_high_us = $15, fps = $16, gops = $17, inferences = $18
+WHERE id = $1)sql"},
       {kInsertRunMetric,
        "INSERT INTO run_metrics (run_id, position, name, value, unit) VALUES ($1, $2, $3, $4, $5)"},
-      {kFailRun, "UPDATE runs SET state = 'failed', finished_at = " BENCHD_AGENT_TIME(
-                     "$2") ",\n"
-                           "  environment = $3::jsonb, error = $4, failure_kind = $5\n"
-                           "WHERE id = $1"},
+      {kFailRun, "UPDATE runs SET state = 'failed', finished_at = " + AgentTime("$2") + R"sql(,
+  environment = $3::jsonb, error = $4, failure_kind = $5
+WHERE id = $1)sql"},
       {kSucceedExperiment,
        "UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL,\n"
        "  updated_at = now() WHERE id = $1"},

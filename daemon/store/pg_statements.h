@@ -54,7 +54,7 @@ inline constexpr char kInsertEvent[] = "insert_event";
 
 struct Statement {
   const char* name;
-  const char* text;
+  std::string text;
 };
 
 // The table itself.

@@ -21,9 +21,9 @@ std::string Cluster::WriteFile(const std::string& name, const std::string& text)
   return file;
 }
 
-void Cluster::StartBenchd() {
+void Cluster::StartBenchd(const std::string& listen) {
   std::filesystem::remove(path("benchd-data/benchd.addr"));
-  const std::string config = WriteFile("benchd.yaml", "listen: 127.0.0.1:0\n"
+  const std::string config = WriteFile("benchd.yaml", "listen: " + listen + "\n"
                                                       "database: \"" + dsn() + "\"\n"
                                                       "data_dir: " + path("benchd-data") + "\n"
                                                       "log_level: debug\n"

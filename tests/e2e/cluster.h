@@ -32,7 +32,9 @@ class Cluster {
 
   // Starts benchd and waits until it listens. Short heartbeat and lease, so
   // lost agents are noticed within seconds.
-  void StartBenchd();
+  // `listen` defaults to a free port; a restart passes the old address so
+  // that agents find the coordinator where they left it.
+  void StartBenchd(const std::string& listen = "127.0.0.1:0");
   void StopBenchd();
   // Starts (or restarts, reusing its spool) the agent `name`.
   void StartAgent(const std::string& name);

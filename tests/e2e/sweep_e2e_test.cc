@@ -123,6 +123,39 @@ run: {warmup: 2, iterations: 60, timeout: 2m}
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
+TEST(SweepE2ETest, CoordinatorRestartMidSweepLosesNothing) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  cluster.StartAgent("agent-r");
+  const std::string sweep = cluster.WriteFile("restart.yaml", R"(name: e2e-restart
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix:
+  precision: [FP32, INT8]
+  pruning: [100, 50]
+  batch: [16, 32]
+run: {warmup: 2, iterations: 50, timeout: 2m}
+)");
+  ASSERT_EQ(cluster.Benchctl({"submit", sweep}).exit_code, 0);
+  ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) >= 2 FROM runs WHERE state = 'succeeded'") == "t"; },
+                        std::chrono::seconds(60)))
+      << cluster.Logs();
+
+  // The agent keeps measuring while benchd is down, spools its reports, and
+  // replays them when benchd is back at the same address.
+  const std::string address = cluster.address();
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd(address));
+  CommandResult show = cluster.Benchctl({"show", "1"});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  ASSERT_TRUE(WaitUntil(
+      [&] { return cluster.QueryValue("SELECT count(*) FROM experiments WHERE state IN ('pending', 'running')") == "0"; },
+      std::chrono::seconds(180)))
+      << cluster.Logs();
+  ExpectExactlyOnceResults(cluster, 8, 50);
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
 TEST(SweepE2ETest, BadSweepsAreRejectedWithTheirLocationAndStoreNothing) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());

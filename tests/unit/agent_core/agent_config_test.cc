@@ -33,6 +33,13 @@ struct BadConfig {
   const char* message;
 };
 
+// Names the case in test listings by what it checks.
+void PrintTo(const BadConfig& bad, std::ostream* os) {
+  const std::string message = bad.message;
+  const size_t start = message.find(": ") + 2;
+  *os << message.substr(start, message.find(':', start) - start);
+}
+
 class AgentConfigErrorTest : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(AgentConfigErrorTest, SaysWhereAndWhy) {
@@ -48,14 +55,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"devices:\n  - name: d\n    driver: host-cpu\n",
                   "agent.yaml:2:5: devices[0].platform: missing"},
         BadConfig{"devices:\n  - {name: d, driver: x, platform: y, colour: red}\n",
-                  "agent.yaml:2:40: devices[0].colour: unknown key 'colour' (expected one of: name, driver, platform, "
+                  "agent.yaml:2:39: devices[0].colour: unknown key 'colour' (expected one of: name, driver, platform, "
                   "labels, options)"},
         BadConfig{"devices:\n  - {name: d, driver: x, platform: y}\n  - {name: d, driver: x, platform: y}\n",
-                  "agent.yaml:3:11: devices[1].name: device name 'd' is used twice"},
+                  "agent.yaml:3:12: devices[1].name: device name 'd' is used twice"},
         BadConfig{"agent: {reconnect_max: soon}\ndevices: [{name: d, driver: x, platform: y}]\n",
                   "agent.yaml:1:24: agent.reconnect_max: invalid duration 'soon' (expected e.g. 500ms, 5s, 10m, 1h30m)"},
         BadConfig{"devices:\n  - {name: d, driver: x, platform: y, options: {threads: [1]}}\n",
-                  "agent.yaml:2:59: devices[0].options.threads: expected a string, got a list"}));
+                  "agent.yaml:2:58: devices[0].options.threads: expected a string, got a list"}));
 
 }  // namespace
 }  // namespace benchd::agent

@@ -38,6 +38,13 @@ struct BadSweep {
   const char* message;
 };
 
+// Names the case in test listings by the key path its error names.
+void PrintTo(const BadSweep& bad, std::ostream* os) {
+  const std::string message = bad.message;
+  const size_t start = message.find(": ") + 2;
+  *os << message.substr(start, message.find(':', start) - start);
+}
+
 class SweepParserErrorTest : public ::testing::TestWithParam<BadSweep> {};
 
 TEST_P(SweepParserErrorTest, NamesFileLineColumnAndKeyPath) {
