@@ -26,6 +26,10 @@ namespace benchd::agent {
 
 struct RunRequest {
   int64_t run_id = 0;
+  // The part of the parameters that needs the device reconfigured (power
+  // mode, firmware build options, bitstream), canonical text; equal keys mean
+  // no reconfiguration is needed between two runs.
+  std::string config_key;
   benchd::v1::Parameters parameters;
   benchd::v1::RunSettings settings;
   // Directory for this run's artifacts and raw logs; exists and is writable.
@@ -53,8 +57,21 @@ class Driver {
   // Detects the device and reads tool versions; an error means the device is
   // not usable.
   [[nodiscard]] virtual absl::StatusOr<benchd::v1::Environment> Probe() = 0;
+  // Brings the device into the configuration `request.config_key` names:
+  // builds and flashes firmware, sets and reads back a power mode, loads a
+  // bitstream. Called before the first run and whenever the key changes, never
+  // between two runs with the same key. A mode that cannot be verified after
+  // setting it is an error. The returned environment (mode read back, firmware
+  // hash, ...) is attached to every run made in this configuration.
+  [[nodiscard]] virtual absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request,
+                                                                        const std::atomic<bool>& cancel) {
+    return benchd::v1::Environment();
+  }
   [[nodiscard]] virtual absl::StatusOr<RunResult> Run(const RunRequest& request,
                                                       const std::atomic<bool>& cancel) = 0;
+  // Restores what Prepare changed (modes, clocks) and kills leftovers; called
+  // when the agent stops.
+  [[nodiscard]] virtual absl::Status Teardown() { return absl::OkStatus(); }
 };
 
 // Driver options from the agent's configuration (the `options:` map of a

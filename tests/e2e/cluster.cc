@@ -48,7 +48,16 @@ void Cluster::StopBenchd() {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << Logs();
 }
 
-void Cluster::StartAgent(const std::string& name) {
+std::string Cluster::BinPath(const std::string& name) {
+  return (std::filesystem::path(BENCHD_BIN).parent_path() / name).string();
+}
+
+void Cluster::StartAgent(const std::string& name, const std::string& devices_yaml) {
+  const std::string devices = !devices_yaml.empty() ? devices_yaml
+                                                    : "  - name: cpu0\n"
+                                                      "    driver: host-cpu\n"
+                                                      "    platform: host-cpu\n"
+                                                      "    options: {runtime: \"" HOST_MLP_BIN "\", threads: \"1\"}\n";
   const std::string config = WriteFile(
       "agent-" + name + ".yaml",
       "agent:\n"
@@ -59,11 +68,7 @@ void Cluster::StartAgent(const std::string& name) {
       "  log_level: debug\n"
       "  reconnect_initial: 100ms\n"
       "  reconnect_max: 1s\n"
-      "devices:\n"
-      "  - name: cpu0\n"
-      "    driver: host-cpu\n"
-      "    platform: host-cpu\n"
-      "    options: {runtime: \"" HOST_MLP_BIN "\", threads: \"1\"}\n");
+      "devices:\n" + devices);
   agents_[name] = std::make_unique<ChildProcess>(std::vector<std::string>{AGENT_BIN, "--config", config},
                                                  path("agent-" + name + ".log"));
 }

@@ -36,8 +36,12 @@ class Cluster {
   // that agents find the coordinator where they left it.
   void StartBenchd(const std::string& listen = "127.0.0.1:0");
   void StopBenchd();
-  // Starts (or restarts, reusing its spool) the agent `name`.
-  void StartAgent(const std::string& name);
+  // Starts (or restarts, reusing its spool) the agent `name` with one
+  // host-cpu device, or with `devices_yaml`: the YAML list under `devices:`,
+  // indented by two spaces, e.g. "  - {name: tx2-0, driver: jetson, ...}\n".
+  void StartAgent(const std::string& name, const std::string& devices_yaml = "");
+  // A path to a program built by the project (build/bin/NAME).
+  static std::string BinPath(const std::string& name);
   ChildProcess& agent(const std::string& name) { return *agents_.at(name); }
   ChildProcess& benchd() { return *benchd_; }
 
