@@ -1,5 +1,7 @@
 #include "common/platform_catalog.h"
 
+#include <algorithm>
+
 #include "common/proto_json.h"
 #include "common/status_util.h"
 #include "common/yaml_reader.h"
@@ -65,6 +67,17 @@ std::string ParamDomain::Check(const benchd::v1::ParamValue& value) const {
   if (min && value.int_value() < *min) return fmt::format("minimum is {}", *min);
   if (max && value.int_value() > *max) return fmt::format("maximum is {}", *max);
   return "";
+}
+
+std::string PlatformSpec::ConfigKey(const benchd::v1::Parameters& parameters) const {
+  std::vector<std::string> names = reconfigure;
+  std::sort(names.begin(), names.end());
+  std::string key;
+  for (const std::string& name : names) {
+    const benchd::v1::ParamValue* value = FindParam(parameters, name);
+    key += (key.empty() ? "" : ";") + name + "=" + (value ? ParamValueToString(*value) : "");
+  }
+  return key;
 }
 
 absl::StatusOr<PlatformCatalog> PlatformCatalog::Builtin() {

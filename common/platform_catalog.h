@@ -31,6 +31,11 @@ struct PlatformSpec {
   std::map<std::string, ParamDomain> params;
   // Parameters whose change forces a device reconfiguration.
   std::vector<std::string> reconfigure;
+
+  // The configuration key of a point on this platform: its `reconfigure`
+  // parameters as "name=value" pairs, sorted by name and joined with ';'
+  // ("" when the platform never reconfigures). Equal keys, no reconfiguration.
+  std::string ConfigKey(const benchd::v1::Parameters& parameters) const;
 };
 
 class PlatformCatalog {

@@ -47,7 +47,12 @@ void DeviceWorker::Stop() {
   }
   cancel_current_ = true;
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    if (absl::Status restored = driver_->Teardown(); !restored.ok()) {
+      spdlog::warn("device={}: teardown: {}", device_.name, restored.ToString());
+    }
+  }
 }
 
 void DeviceWorker::Submit(const benchd::v1::Assign& assign) {
@@ -86,6 +91,22 @@ void DeviceWorker::Loop() {
   }
 }
 
+absl::StatusOr<benchd::v1::Environment> DeviceWorker::EnsureConfigured(const RunRequest& request) {
+  if (current_config_ == request.config_key) return config_environment_;
+  const auto start = std::chrono::steady_clock::now();
+  spdlog::info("device={}: reconfiguring to '{}'", device_.name, request.config_key);
+  // Until Prepare succeeds the device's configuration is unknown.
+  current_config_.reset();
+  auto prepared = driver_->Prepare(request, cancel_current_);
+  if (!prepared.ok()) return prepared.status();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  (*prepared->mutable_entries())["config_key"] = request.config_key;
+  (*prepared->mutable_entries())["reconfigure_ms"] = std::to_string(took.count());
+  current_config_ = request.config_key;
+  config_environment_ = *prepared;
+  return config_environment_;
+}
+
 void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   const int64_t run_id = assign.run_id();
   spdlog::info("run={} experiment={} device={}: starting", run_id, assign.experiment_id(), device_.name);
@@ -99,13 +120,16 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   request.run_id = run_id;
   request.parameters = assign.parameters();
   request.settings = assign.settings();
+  request.config_key = assign.config_key();
   request.work_dir = work_dir_ + "/run-" + std::to_string(run_id);
   std::error_code error;
   std::filesystem::create_directories(request.work_dir, error);
 
-  absl::StatusOr<RunResult> result =
+  absl::StatusOr<benchd::v1::Environment> configured =
       error ? absl::InternalError("create run directory '" + request.work_dir + "': " + error.message())
-            : driver_->Run(request, cancel_current_);
+            : EnsureConfigured(request);
+  absl::StatusOr<RunResult> result =
+      configured.ok() ? driver_->Run(request, cancel_current_) : absl::StatusOr<RunResult>(configured.status());
   if (result.ok() && cancel_current_) result = absl::CancelledError("the run was cancelled");
 
   benchd::v1::Report finished_report;
@@ -135,6 +159,7 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
     finished->set_error(std::string(result.status().message()));
   }
   auto& environment = *finished->mutable_environment()->mutable_entries();
+  if (configured.ok()) environment.insert(configured->entries().begin(), configured->entries().end());
   environment["agent"] = agent_name_;
   environment["device"] = device_.name;
   environment["driver"] = device_.driver;

@@ -44,6 +44,9 @@ class DeviceWorker {
  private:
   void Loop();
   void Execute(const benchd::v1::Assign& assign);
+  // Runs the driver's Prepare when `request` needs another configuration
+  // than the device has; returns the environment of the configuration.
+  absl::StatusOr<benchd::v1::Environment> EnsureConfigured(const RunRequest& request);
 
   const DeviceConfig device_;
   const std::string agent_name_;
@@ -56,6 +59,9 @@ class DeviceWorker {
   std::deque<benchd::v1::Assign> queue_;
   std::optional<int64_t> current_run_;
   std::atomic<bool> cancel_current_{false};
+  // The configuration the device is in; only the worker thread touches it.
+  std::optional<std::string> current_config_;
+  benchd::v1::Environment config_environment_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -72,6 +72,7 @@ void Scheduler::AssignIdleDevices() {
       assign->set_device(slot.device_name);
       *assign->mutable_parameters() = work.parameters;
       *assign->mutable_settings() = work.settings;
+      assign->set_config_key(work.config_key);
       session->Send(std::move(message));
       spdlog::info("assigned experiment={} run={} attempt={} to agent={} device={}", work.experiment_id,
                    work.run_id, work.attempt, slot.agent_name, slot.device_name);

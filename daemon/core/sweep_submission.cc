@@ -26,6 +26,8 @@ absl::StatusOr<NewSweep> PlanSweep(const std::string& yaml, const std::string& f
     experiment.parameters = std::move(points[i].parameters);
     experiment.settings = settings;
     experiment.max_attempts = 1 + spec.run.retries;
+    // The expander checked every platform against the catalog.
+    experiment.config_key = catalog.Find(experiment.platform)->ConfigKey(experiment.parameters);
     sweep.experiments.push_back(std::move(experiment));
   }
   return sweep;

@@ -78,7 +78,7 @@ const std::vector<Statement>& Statements() {
       {kAllSweeps, SweepWithProgress("ORDER BY s.id")},
       {kSweepExists, "SELECT 1 FROM sweeps WHERE id = $1"},
       {kExperimentsOfSweep,
-       "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error "
+       "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error, config_key "
        "FROM experiments WHERE sweep_id = $1 ORDER BY ordinal"},
       // DISTINCT ON guards against a second succeeded run of one experiment,
       // which the state machine should never produce: the newest wins.
@@ -131,7 +131,8 @@ const std::vector<Statement>& Statements() {
       // SKIP LOCKED: a concurrent claimer passes over the row this one holds
       // instead of waiting for it and then finding it taken.
       {kPickPendingExperiment,
-       "SELECT id, sweep_id, attempts, parameters::text, warmup, iterations, repeats, timeout_ms\n"
+       "SELECT id, sweep_id, attempts, parameters::text, warmup, iterations, repeats, timeout_ms,\n"
+       "       config_key\n"
        "FROM experiments WHERE state = 'pending' AND platform = $1\n"
        "ORDER BY sweep_id, ordinal LIMIT 1 FOR UPDATE SKIP LOCKED"},
       {kInsertRun,
@@ -196,7 +197,7 @@ void PrepareAll(pqxx::connection& connection) {
 const CopyTarget& ExperimentsCopy() {
   static const CopyTarget kTarget{"experiments",
                                   {"sweep_id", "ordinal", "platform", "parameters", "warmup",
-                                   "iterations", "repeats", "timeout_ms", "max_attempts"}};
+                                   "iterations", "repeats", "timeout_ms", "max_attempts", "config_key"}};
   return kTarget;
 }
 

@@ -111,7 +111,7 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
       const benchd::v1::RunSettings& settings = experiment.settings;
       copy << std::make_tuple(sweep_id, experiment.ordinal, experiment.platform, parameters[i],
                               settings.warmup(), settings.iterations(), settings.repeats(),
-                              settings.timeout_ms(), experiment.max_attempts);
+                              settings.timeout_ms(), experiment.max_attempts, experiment.config_key);
     }
     copy.complete();
     InsertEvent(tx, {.kind = "sweep_submitted",
@@ -167,6 +167,7 @@ absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int
                       experiment.set_state(state);
                       experiment.set_attempts(row[6].as<int>());
                       experiment.set_error(row[7].as<std::string>());
+                      experiment.set_config_key(row[8].as<std::string>());
                       experiments.push_back(std::move(experiment));
                     }
                     return experiments;

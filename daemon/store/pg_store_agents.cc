@@ -182,6 +182,7 @@ absl::StatusOr<std::optional<Claim>> PgStore::ClaimExperiment(const DeviceSlot& 
     claim.settings.set_iterations(row[5].as<int>());
     claim.settings.set_repeats(row[6].as<int>());
     claim.settings.set_timeout_ms(row[7].as<int64_t>());
+    claim.config_key = row[8].as<std::string>();
 
     claim.run_id =
         tx.exec_prepared1(sql::kInsertRun, claim.experiment_id, claim.attempt, slot.agent_name,

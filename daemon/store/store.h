@@ -31,6 +31,8 @@ struct NewExperiment {
   benchd::v1::Parameters parameters;
   benchd::v1::RunSettings settings;
   int max_attempts = 3;
+  // Canonical text of the parameters that force a device reconfiguration.
+  std::string config_key;
 };
 
 struct NewSweep {
@@ -53,6 +55,7 @@ struct Claim {
   int attempt = 0;
   benchd::v1::Parameters parameters;
   benchd::v1::RunSettings settings;
+  std::string config_key;
 };
 
 // What happened when a report was ingested.

@@ -1,5 +1,6 @@
 #include <thread>
 
+#include "daemon/store/migrations.h"
 #include "tests/integration/store/store_fixture.h"
 
 namespace benchd::daemon {
@@ -19,7 +20,7 @@ TEST_F(StoreDatabaseTest, MigrationsApplyToAnEmptyDatabase) {
   ASSERT_TRUE(store->Open().ok());
 
   const Rows rows = MigrationRows(db_);
-  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_EQ(rows.size(), EmbeddedMigrations().size());
   EXPECT_EQ(rows[0][0], "1");
   EXPECT_EQ(rows[0][1], "0001_initial.sql");
   for (const char* table : {"sweeps", "experiments", "agents", "devices", "runs", "run_metrics",
@@ -51,7 +52,7 @@ TEST_F(StoreDatabaseTest, ConcurrentOpensApplyEachMigrationOnce) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& status : results) EXPECT_TRUE(status.ok()) << status;
-  EXPECT_EQ(MigrationRows(db_).size(), 1u);
+  EXPECT_EQ(MigrationRows(db_).size(), EmbeddedMigrations().size());
 }
 
 TEST_F(StoreDatabaseTest, RefusesASchemaNewerThanTheBinary) {

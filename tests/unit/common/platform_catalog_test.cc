@@ -30,6 +30,22 @@ TEST(PlatformCatalogTest, DomainsCheckValuesAndRanges) {
   EXPECT_EQ(host->params.at("threads").Check(value), "minimum is 1");
 }
 
+TEST(PlatformCatalogTest, ConfigKeyHoldsOnlyReconfigurationParametersSorted) {
+  auto catalog = PlatformCatalog::Builtin();
+  ASSERT_TRUE(catalog.ok());
+  benchd::v1::Parameters parameters;
+  auto& values = *parameters.mutable_values();
+  values["model"].set_string_value("LeNet-MNIST");
+  values["dtype"].set_string_value("int8");
+  values["cmsis_nn"].set_bool_value(true);
+  values["opt"].set_string_value("-Ofast");
+  values["fpu"].set_bool_value(true);
+  values["batch"].set_int_value(1);
+  EXPECT_EQ(catalog->Find("nucleo-f767zi")->ConfigKey(parameters),
+            "cmsis_nn=true;dtype=int8;fpu=true;model=LeNet-MNIST;opt=-Ofast");
+  EXPECT_EQ(catalog->Find("host-cpu")->ConfigKey(parameters), "");
+}
+
 TEST(PlatformCatalogTest, MalformedCatalogIsRejectedWithLocation) {
   auto catalog = PlatformCatalog::FromYaml("platforms:\n  x:\n    params: {a: {type: float}}\n", "cat.yaml");
   ASSERT_FALSE(catalog.ok());

@@ -22,6 +22,10 @@ TEST(SweepSubmissionTest, PlansExperimentsWithRunSettings) {
   EXPECT_EQ(last.settings.timeout_ms(), 45000);
   EXPECT_EQ(last.max_attempts, 5);
   EXPECT_EQ(last.parameters.values().at("precision").string_value(), "INT8");
+  EXPECT_EQ(last.config_key, "");
+  auto tx2 = PlanSweep("name: s\nplatform: tx2\nmatrix: {power_mode: [maxq], precision: [FP16]}\n", "t.yaml", *catalog);
+  ASSERT_TRUE(tx2.ok()) << tx2.status();
+  EXPECT_EQ(tx2->experiments[0].config_key, "power_mode=maxq");
 }
 
 TEST(SweepSubmissionTest, UnknownPlatformIsInvalidArgument) {
