@@ -15,14 +15,22 @@ namespace benchd::common {
 struct ExpandOptions {
   // A product larger than this is refused before any point is built.
   size_t max_points = 1'000'000;
+  // Points on an unknown platform or with a value their platform does not
+  // accept are dropped and listed instead of failing the whole sweep.
+  bool prune_invalid = false;
 };
 
+// Order of operations: the matrix product (with zip groups as compound axes
+// after the matrix axes), then `exclude:`, then `include:`, then `where:`,
+// then the catalog check (or pruning), then duplicate detection.
 // Errors (INVALID_ARGUMENT, with file:line:column of the offending value):
 // no platform, an unknown platform, a value the platform does not accept, an
-// exclude naming an unknown parameter, a product over the cap, nothing left
-// after excludes, duplicate points.
-[[nodiscard]] absl::StatusOr<std::vector<SweepPoint>> ExpandSweep(const SweepSpec& spec,
-                                                                  const PlatformCatalog& catalog,
-                                                                  const ExpandOptions& options = {});
+// exclude naming an unknown parameter, a product over the cap, nothing left,
+// duplicate points, a where expression that cannot be evaluated on a point.
+[[nodiscard]] absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatalog& catalog,
+                                                    const ExpandOptions& options = {});
+
+// The point key of a point (hex SHA-256 prefix of its canonical JSON).
+std::string PointKey(const benchd::v1::Parameters& parameters);
 
 }  // namespace benchd::common

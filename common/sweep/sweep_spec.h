@@ -5,6 +5,9 @@
 // catalog) can still point at the file.
 
 #include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,14 +45,60 @@ struct ExcludeRule {
   std::vector<std::pair<std::string, benchd::v1::ParamValue>> match;
 };
 
+// A `zip:` group: axes of equal length that vary together (the i-th values
+// form one choice) instead of being crossed.
+struct ZipGroup {
+  SourceLocation where;
+  std::vector<Axis> axes;
+};
+
+// An `include:` entry. Keys that name existing parameters select the points
+// it applies to; its other keys are added to those points. When it selects
+// no point, or adds nothing, it is a point of its own (fixed parameters plus
+// its keys).
+struct IncludeRule {
+  SourceLocation where;
+  std::vector<FixedParam> values;
+};
+
+class WhereExpr;  // common/sweep/where_expr.h
+
+// A `where:` constraint: a point is kept only if every expression holds.
+struct WhereClause {
+  std::string text;
+  SourceLocation where;
+  std::shared_ptr<const WhereExpr> expr;
+};
+
 // The `run:` section. Defaults are what a run gets when the file is silent.
 struct RunSpec {
   int warmup = 10;
   int iterations = 100;
+  // Timed iterations continue until at least this long has passed.
+  std::chrono::milliseconds min_duration{0};
   int repeats = 1;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   // Further attempts after an infrastructure failure.
   int retries = 2;
+};
+
+// `run: {platforms: {tx2: {...}}}`: what one platform changes of `run:`.
+struct RunOverride {
+  std::string platform;
+  SourceLocation where;
+  std::optional<int> warmup;
+  std::optional<int> iterations;
+  std::optional<std::chrono::milliseconds> min_duration;
+  std::optional<int> repeats;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<int> retries;
+};
+
+// The `power:` section: how the agent samples power around a run.
+struct PowerSpec {
+  int sample_hz = 1000;
+  std::chrono::milliseconds idle{std::chrono::seconds(5)};
+  std::chrono::milliseconds base{0};
 };
 
 struct SweepSpec {
@@ -58,14 +107,42 @@ struct SweepSpec {
   std::string description;
   std::vector<FixedParam> fixed;
   std::vector<Axis> matrix;
+  std::vector<ZipGroup> zip;
   std::vector<ExcludeRule> exclude;
+  std::vector<IncludeRule> include;
+  std::vector<WhereClause> where;
   RunSpec run;
+  std::vector<RunOverride> run_overrides;
+  PowerSpec power;
+  // Device labels an experiment's device must carry.
+  std::map<std::string, std::string> requires_labels;
+  // Higher runs first.
+  int priority = 0;
+
+  // `run:` with the overrides of `platform` applied.
+  RunSpec RunFor(const std::string& platform) const;
 };
 
 // One expanded point of the design space.
 struct SweepPoint {
   std::string platform;
   benchd::v1::Parameters parameters;
+  // Stable identity: a digest of the canonical parameters, equal across
+  // edits of the file for the same point.
+  std::string point_key;
+  // See PlatformSpec::ConfigKey.
+  std::string config_key;
+};
+
+// A point removed by `--prune-invalid` instead of failing the sweep.
+struct DroppedPoint {
+  benchd::v1::Parameters parameters;
+  std::string reason;  // "file:line:col: path: ..." as the error would have said
+};
+
+struct Expansion {
+  std::vector<SweepPoint> points;
+  std::vector<DroppedPoint> dropped;
 };
 
 }  // namespace benchd::common

@@ -60,7 +60,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSweep{"name: s\nmatrix:\n  batch: [1, 2\n", "bad.yaml:4:1: invalid YAML: end of sequence flow not found"},
         BadSweep{"name: s\nmatrx: {}\n",
                  "bad.yaml:2:1: matrx: unknown key 'matrx' (expected one of: name, description, platform, model, "
-                 "matrix, exclude, run)"},
+                 "matrix, zip, exclude, include, where, run, power, requires, priority)"},
         BadSweep{"name: s\nrun: {iterations: lots}\n",
                  "bad.yaml:2:19: run.iterations: expected an integer, got 'lots'"},
         BadSweep{"name: s\nrun: {timeout: 10}\n",

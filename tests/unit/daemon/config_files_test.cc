@@ -37,8 +37,8 @@ TEST(ConfigFilesTest, EverySweepPlans) {
     ASSERT_TRUE(text.ok()) << text.status();
     auto spec = common::ParseSweep(*text, entry.path().filename().string());
     ASSERT_TRUE(spec.ok()) << spec.status();
-    auto points = common::ExpandSweep(*spec, *catalog);
-    EXPECT_TRUE(points.ok()) << points.status();
+    auto expansion = common::ExpandSweep(*spec, *catalog);
+    EXPECT_TRUE(expansion.ok()) << entry.path() << ": " << expansion.status();
   }
   EXPECT_GE(files, 1);
 }
