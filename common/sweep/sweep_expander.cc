@@ -211,7 +211,10 @@ absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatal
     benchd::v1::Parameters parameters = base;
     auto& values = *parameters.mutable_values();
     for (size_t d = 0; d < dimensions.size(); ++d) {
-      for (const Axis* axis : dimensions[d].axes) values[axis->name] = axis->values[index[d]].value;
+      for (const Axis* axis : dimensions[d].axes) {
+        const benchd::v1::ParamValue& value = axis->values[index[d]].value;
+        if (value.kind_case() != benchd::v1::ParamValue::KIND_NOT_SET) values[axis->name] = value;
+      }
     }
     // Odometer: the last dimension varies fastest.
     for (size_t d = dimensions.size(); d-- > 0;) {

@@ -71,7 +71,7 @@ class SweepParser {
 
   // Reads one axis (`name: [values]`) of the matrix or of a zip group.
   absl::StatusOr<Axis> ReadAxis(const YAML::Node& key, const YAML::Node& values, const std::string& parent,
-                                bool allow_repeats) {
+                                bool in_zip) {
     Axis axis;
     axis.name = key.Scalar();
     axis.where = LocationOf(key);
@@ -84,9 +84,15 @@ class SweepParser {
     if (values.size() == 0) return ctx_.ErrorAt(values, path, "empty list: an axis needs at least one value");
     for (size_t i = 0; i < values.size(); ++i) {
       const std::string value_path = IndexPath(path, i);
+      // In a zip group, null means "this choice has no such parameter" (a
+      // power mode only for the platform that has one).
+      if (in_zip && values[i].IsNull()) {
+        axis.values.push_back({benchd::v1::ParamValue(), LocationOf(values[i])});
+        continue;
+      }
       BENCHD_ASSIGN_OR_RETURN(auto value, ctx_.ReadParamValue(values[i], value_path));
       for (const AxisValue& seen : axis.values) {
-        if (!allow_repeats && ParamValuesEqual(seen.value, value)) {
+        if (!in_zip && ParamValuesEqual(seen.value, value)) {
           return ctx_.ErrorAt(values[i], value_path, fmt::format("duplicate value '{}'", values[i].Scalar()));
         }
       }

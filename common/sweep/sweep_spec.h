@@ -46,7 +46,8 @@ struct ExcludeRule {
 };
 
 // A `zip:` group: axes of equal length that vary together (the i-th values
-// form one choice) instead of being crossed.
+// form one choice) instead of being crossed. Values may repeat, and a null
+// value (KIND_NOT_SET) leaves the parameter out of that choice.
 struct ZipGroup {
   SourceLocation where;
   std::vector<Axis> axes;

@@ -31,15 +31,28 @@ grpc::Status CoordinatorServiceImpl::SubmitSweep(grpc::ServerContext*, const ben
                                                  benchd::v1::SubmitSweepResponse* response) {
   std::string file_name = request->file_name().empty() ? "<sweep>" : request->file_name();
   if (file_name.size() > kMaxFileNameLength) file_name.resize(kMaxFileNameLength);
-  auto planned = PlanSweep(request->yaml(), file_name, catalog_);
+  PlanOptions options;
+  options.prune_invalid = request->prune_invalid();
+  if (request->resume_sweep_id() != 0) {
+    if (auto status = RequirePositiveId(request->resume_sweep_id(), "resume_sweep_id"); !status.ok()) return status;
+    auto measured = store_.SucceededPointKeys(request->resume_sweep_id());
+    if (!measured.ok()) {
+      return ToGrpcStatus(common::WithContext(measured.status(), "resume sweep " + std::to_string(request->resume_sweep_id())));
+    }
+    options.resumed_from = request->resume_sweep_id();
+    options.measured_point_keys.insert(measured->begin(), measured->end());
+  }
+  auto planned = PlanSweep(request->yaml(), file_name, catalog_, options);
   if (!planned.ok()) return ToGrpcStatus(planned.status());
-  auto sweep_id = store_.CreateSweep(*planned);
+  auto sweep_id = store_.CreateSweep(planned->sweep);
   if (!sweep_id.ok()) return ToGrpcStatus(common::WithContext(sweep_id.status(), "store sweep"));
   auto sweep = store_.GetSweep(*sweep_id);
   if (!sweep.ok()) return ToGrpcStatus(sweep.status());
   *response->mutable_sweep() = std::move(*sweep);
-  spdlog::info("sweep={} '{}' submitted with {} experiment(s)", *sweep_id, planned->name,
-               planned->experiments.size());
+  response->set_already_measured(planned->already_measured);
+  for (auto& dropped : planned->dropped) response->add_dropped(std::move(dropped));
+  spdlog::info("sweep={} '{}' submitted with {} experiment(s)", *sweep_id, planned->sweep.name,
+               planned->sweep.experiments.size());
   events_.Notify();
   scheduler_.Kick();
   return grpc::Status::OK;
@@ -107,6 +120,18 @@ grpc::Status CoordinatorServiceImpl::QueryResults(grpc::ServerContext*, const be
   auto results = store_.QueryResults(request->sweep_id());
   if (!results.ok()) return ToGrpcStatus(results.status());
   for (auto& result : *results) *response->add_results() = std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::RerunSweep(grpc::ServerContext*, const benchd::v1::RerunSweepRequest* request,
+                                                benchd::v1::RerunSweepResponse* response) {
+  if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
+  auto requeued = store_.RequeueFailed(request->sweep_id());
+  if (!requeued.ok()) return ToGrpcStatus(requeued.status());
+  response->set_requeued(*requeued);
+  spdlog::info("sweep={}: {} failed experiment(s) requeued", request->sweep_id(), *requeued);
+  events_.Notify();
+  scheduler_.Kick();
   return grpc::Status::OK;
 }
 

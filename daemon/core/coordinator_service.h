@@ -31,6 +31,8 @@ class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Serv
                             benchd::v1::QueryResultsResponse*) override;
   grpc::Status ListAgents(grpc::ServerContext*, const benchd::v1::ListAgentsRequest*,
                           benchd::v1::ListAgentsResponse*) override;
+  grpc::Status RerunSweep(grpc::ServerContext*, const benchd::v1::RerunSweepRequest*,
+                          benchd::v1::RerunSweepResponse*) override;
 
  private:
   Store& store_;

@@ -1,36 +1,61 @@
 #include "daemon/core/sweep_submission.h"
 
+#include "common/proto_json.h"
 #include "common/status_util.h"
 #include "common/sweep/sweep_expander.h"
 #include "common/sweep/sweep_parser.h"
+#include "spdlog/fmt/fmt.h"
 
 namespace benchd::daemon {
 
-absl::StatusOr<NewSweep> PlanSweep(const std::string& yaml, const std::string& file_name,
-                                   const common::PlatformCatalog& catalog) {
+absl::StatusOr<PlannedSweep> PlanSweep(const std::string& yaml, const std::string& file_name,
+                                       const common::PlatformCatalog& catalog, const PlanOptions& options) {
   BENCHD_ASSIGN_OR_RETURN(common::SweepSpec spec, common::ParseSweep(yaml, file_name));
-  BENCHD_ASSIGN_OR_RETURN(common::Expansion expansion, common::ExpandSweep(spec, catalog));
-  std::vector<common::SweepPoint>& points = expansion.points;
-  NewSweep sweep;
+  common::ExpandOptions expand_options;
+  expand_options.prune_invalid = options.prune_invalid;
+  BENCHD_ASSIGN_OR_RETURN(common::Expansion expansion, common::ExpandSweep(spec, catalog, expand_options));
+
+  PlannedSweep planned;
+  for (const auto& dropped : expansion.dropped) {
+    planned.dropped.push_back(common::ParametersToJson(dropped.parameters).dump() + ": " + dropped.reason);
+  }
+  NewSweep& sweep = planned.sweep;
   sweep.name = spec.name;
   sweep.yaml = yaml;
-  sweep.experiments.reserve(points.size());
-  for (size_t i = 0; i < points.size(); ++i) {
-    const common::RunSpec run = spec.RunFor(points[i].platform);
+  sweep.priority = spec.priority;
+  sweep.resumed_from = options.resumed_from;
+  sweep.experiments.reserve(expansion.points.size());
+  for (common::SweepPoint& point : expansion.points) {
+    if (options.measured_point_keys.count(point.point_key)) {
+      ++planned.already_measured;
+      continue;
+    }
+    const common::RunSpec run = spec.RunFor(point.platform);
     NewExperiment experiment;
-    experiment.ordinal = static_cast<int>(i);
-    experiment.platform = points[i].platform;
-    experiment.parameters = std::move(points[i].parameters);
+    // Ordinals stay dense in the stored sweep, so FIFO order is file order.
+    experiment.ordinal = static_cast<int>(sweep.experiments.size());
+    experiment.platform = std::move(point.platform);
+    experiment.parameters = std::move(point.parameters);
     experiment.settings.set_warmup(run.warmup);
     experiment.settings.set_iterations(run.iterations);
     experiment.settings.set_repeats(run.repeats);
     experiment.settings.set_timeout_ms(run.timeout.count());
     experiment.settings.set_min_duration_ms(run.min_duration.count());
+    experiment.settings.mutable_power()->set_sample_hz(spec.power.sample_hz);
+    experiment.settings.mutable_power()->set_idle_ms(spec.power.idle.count());
+    experiment.settings.mutable_power()->set_base_ms(spec.power.base.count());
     experiment.max_attempts = 1 + run.retries;
-    experiment.config_key = std::move(points[i].config_key);
+    experiment.config_key = std::move(point.config_key);
+    experiment.point_key = std::move(point.point_key);
+    experiment.requires_labels = spec.requires_labels;
     sweep.experiments.push_back(std::move(experiment));
   }
-  return sweep;
+  if (sweep.experiments.empty()) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: nothing to run: all {} points already have a successful run in sweep {}", file_name,
+        planned.already_measured, options.resumed_from));
+  }
+  return planned;
 }
 
 }  // namespace benchd::daemon

@@ -24,7 +24,7 @@ std::string AgentTime(const std::string& param) {
 std::string SweepWithProgress(const std::string& tail) {
   return "SELECT s.id, s.name, s.yaml, " + EpochMicros("s.submitted_at") + R"sql(,
        c.total, c.pending, c.running, c.succeeded, c.failed, c.cancelled,
-       d.mean_ms::double precision, d.devices
+       d.mean_ms::double precision, d.devices, s.priority, coalesce(s.resumed_from, 0)
 FROM sweeps s
 CROSS JOIN LATERAL (
   SELECT count(*) AS total,
@@ -73,12 +73,21 @@ FROM lost LEFT JOIN requeued ON requeued.id = lost.experiment_id ORDER BY lost.i
 
 const std::vector<Statement>& Statements() {
   static const std::vector<Statement> kStatements = {
-      {kInsertSweep, "INSERT INTO sweeps (name, yaml) VALUES ($1, $2) RETURNING id"},
+      {kInsertSweep,
+       "INSERT INTO sweeps (name, yaml, priority, resumed_from) VALUES ($1, $2, $3, nullif($4::bigint, 0))\n"
+       "RETURNING id"},
+      {kSucceededPointKeys, "SELECT point_key FROM experiments WHERE sweep_id = $1 AND state = 'succeeded'"},
+      {kRequeueFailed,
+       "UPDATE experiments SET state = 'pending', error = '', failure_kind = NULL, updated_at = now(),\n"
+       "       attempt_budget = coalesce(attempt_budget, max_attempts),\n"
+       "       max_attempts = attempts + coalesce(attempt_budget, max_attempts)\n"
+       "WHERE sweep_id = $1 AND state = 'failed'"},
       {kSweepById, SweepWithProgress("WHERE s.id = $1")},
       {kAllSweeps, SweepWithProgress("ORDER BY s.id")},
       {kSweepExists, "SELECT 1 FROM sweeps WHERE id = $1"},
       {kExperimentsOfSweep,
-       "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error, config_key "
+       "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error, config_key, "
+       "point_key "
        "FROM experiments WHERE sweep_id = $1 ORDER BY ordinal"},
       // DISTINCT ON guards against a second succeeded run of one experiment,
       // which the state machine should never produce: the newest wins.
@@ -131,10 +140,12 @@ const std::vector<Statement>& Statements() {
       // SKIP LOCKED: a concurrent claimer passes over the row this one holds
       // instead of waiting for it and then finding it taken.
       {kPickPendingExperiment,
-       "SELECT id, sweep_id, attempts, parameters::text, warmup, iterations, repeats, timeout_ms,\n"
-       "       config_key\n"
-       "FROM experiments WHERE state = 'pending' AND platform = $1\n"
-       "ORDER BY sweep_id, ordinal LIMIT 1 FOR UPDATE SKIP LOCKED"},
+       "SELECT e.id, e.sweep_id, e.attempts, e.parameters::text, e.warmup, e.iterations, e.repeats,\n"
+       "       e.timeout_ms, e.config_key, e.min_duration_ms, e.power_sample_hz, e.power_idle_ms,\n"
+       "       e.power_base_ms\n"
+       "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id\n"
+       "WHERE e.state = 'pending' AND e.platform = $1\n"
+       "ORDER BY s.priority DESC, e.sweep_id, e.ordinal LIMIT 1 FOR UPDATE OF e SKIP LOCKED"},
       {kInsertRun,
        "INSERT INTO runs (experiment_id, attempt, agent, device, lease_ms, lease_expires_at)\n"
        "VALUES ($1, $2, $3, $4, $5::bigint, now() + $5::bigint * interval '1 millisecond')\n"
@@ -197,7 +208,9 @@ void PrepareAll(pqxx::connection& connection) {
 const CopyTarget& ExperimentsCopy() {
   static const CopyTarget kTarget{"experiments",
                                   {"sweep_id", "ordinal", "platform", "parameters", "warmup",
-                                   "iterations", "repeats", "timeout_ms", "max_attempts", "config_key"}};
+                                   "iterations", "repeats", "timeout_ms", "max_attempts", "config_key",
+                                   "point_key", "requires", "min_duration_ms", "power_sample_hz",
+                                   "power_idle_ms", "power_base_ms"}};
   return kTarget;
 }
 

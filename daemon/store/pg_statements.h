@@ -19,6 +19,8 @@ inline constexpr char kSweepExists[] = "sweep_exists";
 inline constexpr char kExperimentsOfSweep[] = "experiments_of_sweep";
 inline constexpr char kResultsOfSweep[] = "results_of_sweep";
 inline constexpr char kMetricsOfSweep[] = "metrics_of_sweep";
+inline constexpr char kSucceededPointKeys[] = "succeeded_point_keys";
+inline constexpr char kRequeueFailed[] = "requeue_failed";
 
 // Agents and devices.
 inline constexpr char kUpsertAgent[] = "upsert_agent";

@@ -39,6 +39,8 @@ benchd::v1::Sweep SweepFromRow(const pqxx::row& row) {
     progress.set_eta_ms(static_cast<int64_t>(mean_ms * static_cast<double>(remaining) /
                                              static_cast<double>(devices)));
   }
+  sweep.set_priority(row[12].as<int>());
+  sweep.set_resumed_from(row[13].as<int64_t>());
   return sweep;
 }
 
@@ -95,13 +97,17 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
   }
   // Serialised once, outside the transaction, which may be rerun.
   std::vector<std::string> parameters;
+  std::vector<std::string> requires_labels;
   parameters.reserve(sweep.experiments.size());
+  requires_labels.reserve(sweep.experiments.size());
   for (const auto& experiment : sweep.experiments) {
     parameters.push_back(JsonText(common::ParametersToJson(experiment.parameters)));
+    requires_labels.push_back(JsonText(nlohmann::json(experiment.requires_labels)));
   }
   return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     const int64_t sweep_id =
-        tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml)[0].as<int64_t>();
+        tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml, sweep.priority, sweep.resumed_from)[0]
+            .as<int64_t>();
     // COPY: a sweep can hold 100k experiments, which row-by-row INSERTs
     // would turn into 100k round trips.
     const auto& target = sql::ExperimentsCopy();
@@ -111,7 +117,10 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
       const benchd::v1::RunSettings& settings = experiment.settings;
       copy << std::make_tuple(sweep_id, experiment.ordinal, experiment.platform, parameters[i],
                               settings.warmup(), settings.iterations(), settings.repeats(),
-                              settings.timeout_ms(), experiment.max_attempts, experiment.config_key);
+                              settings.timeout_ms(), experiment.max_attempts, experiment.config_key,
+                              experiment.point_key, requires_labels[i], settings.min_duration_ms(),
+                              settings.power().sample_hz(), settings.power().idle_ms(),
+                              settings.power().base_ms());
     }
     copy.complete();
     InsertEvent(tx, {.kind = "sweep_submitted",
@@ -120,6 +129,30 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
                                             sweep.experiments.size())});
     return sweep_id;
   });
+}
+
+absl::StatusOr<std::vector<std::string>> PgStore::SucceededPointKeys(int64_t sweep_id) {
+  return Transact(*pool_, fmt::format("succeeded points of sweep {}", sweep_id),
+                  [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+                    BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
+                    std::vector<std::string> keys;
+                    for (const auto& row : tx.exec_prepared(sql::kSucceededPointKeys, sweep_id)) {
+                      keys.push_back(row[0].as<std::string>());
+                    }
+                    return keys;
+                  });
+}
+
+absl::StatusOr<int64_t> PgStore::RequeueFailed(int64_t sweep_id) {
+  return Transact(*pool_, fmt::format("requeue failed experiments of sweep {}", sweep_id),
+                  [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+                    BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
+                    const int64_t requeued = tx.exec_prepared(sql::kRequeueFailed, sweep_id).affected_rows();
+                    InsertEvent(tx, {.kind = "sweep_rerun",
+                                     .sweep_id = sweep_id,
+                                     .message = fmt::format("{} failed experiments requeued", requeued)});
+                    return requeued;
+                  });
 }
 
 absl::StatusOr<benchd::v1::Sweep> PgStore::GetSweep(int64_t sweep_id) {
@@ -168,6 +201,7 @@ absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int
                       experiment.set_attempts(row[6].as<int>());
                       experiment.set_error(row[7].as<std::string>());
                       experiment.set_config_key(row[8].as<std::string>());
+                      experiment.set_point_key(row[9].as<std::string>());
                       experiments.push_back(std::move(experiment));
                     }
                     return experiments;

@@ -42,6 +42,8 @@ class PgStore final : public Store {
 
   [[nodiscard]] absl::StatusOr<int64_t> CreateSweep(const NewSweep& sweep) override;
   [[nodiscard]] absl::StatusOr<benchd::v1::Sweep> GetSweep(int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<int64_t> RequeueFailed(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() override;
   // eta_ms = mean duration (finished_at - started_at) of the sweep's finished
   // runs x (pending + running) / max(1, distinct devices that ran any of

@@ -183,6 +183,13 @@ absl::StatusOr<std::optional<Claim>> PgStore::ClaimExperiment(const DeviceSlot& 
     claim.settings.set_repeats(row[6].as<int>());
     claim.settings.set_timeout_ms(row[7].as<int64_t>());
     claim.config_key = row[8].as<std::string>();
+    claim.settings.set_min_duration_ms(row[9].as<int64_t>());
+    // Left unset when the sweep had no `power:`, so settings round-trip exactly.
+    if (row[10].as<int>() != 0 || row[11].as<int64_t>() != 0 || row[12].as<int64_t>() != 0) {
+      claim.settings.mutable_power()->set_sample_hz(row[10].as<int>());
+      claim.settings.mutable_power()->set_idle_ms(row[11].as<int64_t>());
+      claim.settings.mutable_power()->set_base_ms(row[12].as<int64_t>());
+    }
 
     claim.run_id =
         tx.exec_prepared1(sql::kInsertRun, claim.experiment_id, claim.attempt, slot.agent_name,

@@ -11,6 +11,7 @@
 // persists after retries, INTERNAL for anything else.
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,12 +34,19 @@ struct NewExperiment {
   int max_attempts = 3;
   // Canonical text of the parameters that force a device reconfiguration.
   std::string config_key;
+  // Stable identity of the point across edits of the sweep file.
+  std::string point_key;
+  // Labels the experiment's device must carry.
+  std::map<std::string, std::string> requires_labels;
 };
 
 struct NewSweep {
   std::string name;
   std::string yaml;
   std::vector<NewExperiment> experiments;
+  int priority = 0;
+  // The sweep this one resumes, if any.
+  int64_t resumed_from = 0;
 };
 
 // A device as the scheduler sees it when looking for work.
@@ -126,6 +134,13 @@ class Store {
   // failures, below the retry limit) or fails it.
   [[nodiscard]] virtual absl::StatusOr<IngestResult> IngestReport(
       const std::string& agent_name, const benchd::v1::Report& report) = 0;
+
+  // The point keys of the sweep's experiments that succeeded.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) = 0;
+  // Puts the sweep's failed experiments back to pending with a fresh retry
+  // budget (attempt numbers go on increasing); returns how many. NOT_FOUND
+  // for an unknown sweep.
+  [[nodiscard]] virtual absl::StatusOr<int64_t> RequeueFailed(int64_t sweep_id) = 0;
 
   // Counts stored latency samples of a run; used by queries and tests.
   [[nodiscard]] virtual absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) = 0;

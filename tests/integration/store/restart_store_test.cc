@@ -20,7 +20,9 @@ TEST(PgStoreRestartTest, StoreSurvivesADatabaseRestart) {
   PgStore store(PgStoreOptions{*dsn, 2});
   ASSERT_TRUE(store.Open().ok());
   NewSweep sweep{"restart", "", {}};
-  sweep.experiments.push_back({0, "host-cpu", {}, {}, 3, ""});
+  NewExperiment experiment;
+  experiment.platform = "host-cpu";
+  sweep.experiments.push_back(experiment);
   auto sweep_id = store.CreateSweep(sweep);
   ASSERT_TRUE(sweep_id.ok()) << sweep_id.status();
   ASSERT_TRUE(store.ListSweeps().ok());  // the pool now holds open connections

@@ -137,6 +137,17 @@ zip:
                                       "false/LeNet-MNIST/28x28x1", "false/ResNet20-CIFAR-10/32x32x3"}));
 }
 
+TEST_F(SweepExpanderTest, NullInAZipLeavesTheParameterOut) {
+  auto points = Expand(R"(name: s
+zip:
+  - {platform: [tx2, tx2, ncs2], power_mode: [maxn, maxq, null], precision: [FP16, FP16, FP16]}
+)");
+  ASSERT_TRUE(points.ok()) << points.status();
+  EXPECT_EQ(Describe(*points, {"platform", "power_mode"}),
+            (std::vector<std::string>{"tx2/maxn", "tx2/maxq", "ncs2/-"}));
+  EXPECT_FALSE(Expand("name: s\nplatform: tx2\nmatrix: {power_mode: [maxn, null]}\n").ok());
+}
+
 TEST_F(SweepExpanderTest, ZippedAxesMustBeEquallyLong) {
   auto spec = ParseSweep("name: s\nplatform: host-cpu\nzip:\n  - {a: [1, 2], b: [1]}\n", "x.yaml");
   ASSERT_FALSE(spec.ok());
