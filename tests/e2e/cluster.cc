@@ -21,6 +21,26 @@ std::string Cluster::WriteFile(const std::string& name, const std::string& text)
   return file;
 }
 
+void Cluster::WaitForAddress() {
+  const std::string addr_file = path("benchd-data/benchd.addr");
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(addr_file) || !benchd_->running(); },
+                        std::chrono::seconds(60)))
+      << Logs();
+  ASSERT_TRUE(benchd_->running()) << "benchd exited during start-up:\n" << Logs();
+  std::ifstream in(addr_file);
+  std::getline(in, address_);
+}
+
+void Cluster::StartEmbeddedBenchd() {
+  std::filesystem::remove(path("benchd-data/benchd.addr"));
+  const std::string config = WriteFile("benchd-embedded.yaml", "listen: 127.0.0.1:0\n"
+                                                               "data_dir: " + path("benchd-data") + "\n"
+                                                               "log_level: debug\n");
+  benchd_ = std::make_unique<ChildProcess>(std::vector<std::string>{BENCHD_BIN, "--config", config},
+                                           path("benchd.log"));
+  WaitForAddress();
+}
+
 void Cluster::StartBenchd(const std::string& listen) {
   std::filesystem::remove(path("benchd-data/benchd.addr"));
   const std::string config = WriteFile("benchd.yaml", "listen: " + listen + "\n"
@@ -32,13 +52,7 @@ void Cluster::StartBenchd(const std::string& listen) {
                                                       "scheduler_tick: 200ms\n");
   benchd_ = std::make_unique<ChildProcess>(std::vector<std::string>{BENCHD_BIN, "--config", config},
                                            path("benchd.log"));
-  const std::string addr_file = path("benchd-data/benchd.addr");
-  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(addr_file) || !benchd_->running(); },
-                        std::chrono::seconds(60)))
-      << Logs();
-  ASSERT_TRUE(benchd_->running()) << "benchd exited during start-up:\n" << Logs();
-  std::ifstream in(addr_file);
-  std::getline(in, address_);
+  WaitForAddress();
 }
 
 void Cluster::StopBenchd() {

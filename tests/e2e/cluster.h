@@ -35,6 +35,9 @@ class Cluster {
   // `listen` defaults to a free port; a restart passes the old address so
   // that agents find the coordinator where they left it.
   void StartBenchd(const std::string& listen = "127.0.0.1:0");
+  // Starts benchd on its embedded PostgreSQL under the cluster's directory
+  // (no database address), as `benchd` does by default.
+  void StartEmbeddedBenchd();
   void StopBenchd();
   // Starts (or restarts, reusing its spool) the agent `name` with one
   // host-cpu device, or with `devices_yaml`: the YAML list under `devices:`,
@@ -53,6 +56,8 @@ class Cluster {
   std::string Logs();
 
  private:
+  void WaitForAddress();
+
   TempDir dir_;
   TestDatabase database_;
   std::unique_ptr<ChildProcess> benchd_;

@@ -2,6 +2,7 @@
 // PostgreSQL -> benchctl results, with real processes on loopback.
 
 #include <csignal>
+#include <filesystem>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -153,6 +154,28 @@ run: {warmup: 2, iterations: 50, timeout: 2m}
       std::chrono::seconds(180)))
       << cluster.Logs();
   ExpectExactlyOnceResults(cluster, 8, 50);
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+TEST(SweepE2ETest, EmbeddedPostgresIsStartedStoppedAndReused) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartEmbeddedBenchd());
+  const std::string sweep = cluster.WriteFile("kept.yaml", "name: kept\nplatform: host-cpu\nmatrix: {batch: [1, 2]}\n");
+  ASSERT_EQ(cluster.Benchctl({"submit", sweep}).exit_code, 0);
+  const std::string pg_dir = cluster.path("benchd-data/pg");
+  ASSERT_TRUE(std::filesystem::exists(pg_dir)) << cluster.Logs();
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+  // Stopped with benchd: no postmaster left behind.
+  bool postmaster_left = false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(pg_dir)) {
+    postmaster_left = postmaster_left || entry.path().filename() == "postmaster.pid";
+  }
+  EXPECT_FALSE(postmaster_left) << cluster.Logs();
+
+  ASSERT_NO_FATAL_FAILURE(cluster.StartEmbeddedBenchd());
+  CommandResult sweeps = cluster.Benchctl({"sweeps"});
+  EXPECT_EQ(sweeps.exit_code, 0) << sweeps.err;
+  EXPECT_NE(sweeps.out.find("kept"), std::string::npos) << "the sweep did not survive the restart:\n" << sweeps.out;
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
