@@ -1,10 +1,12 @@
 #include "cli/app.h"
 
+#include <algorithm>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "cli/commands/agents.h"
+#include "cli/commands/plan.h"
 #include "cli/commands/results.h"
 #include "cli/commands/show.h"
 #include "cli/commands/submit.h"
@@ -30,7 +32,10 @@ struct Commands {
   CLI::App* show = nullptr;
   CLI::App* results = nullptr;
   CLI::App* agents = nullptr;
+  CLI::App* plan = nullptr;
   SubmitOptions submit_options;
+  PlanOptions plan_options;
+  std::string plan_output = "text";
   int64_t show_sweep = 0;
   int64_t results_sweep = 0;
   std::string results_format = "table";
@@ -71,6 +76,19 @@ void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
       ->capture_default_str();
 
   commands.agents = app.add_subcommand("agents", "list agents and their devices");
+
+  commands.plan = app.add_subcommand(
+      "plan", "show what a sweep file would run, without submitting it (no coordinator needed)");
+  commands.plan->add_option("FILE", commands.plan_options.file, "sweep file (YAML)")->required();
+  commands.plan->add_flag("--prune-invalid", commands.plan_options.prune_invalid,
+                          "drop and list points a platform does not accept instead of failing");
+  commands.plan->add_option("-o,--output", commands.plan_output, "output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  commands.plan->add_option("--max-points", commands.plan_options.max_points,
+                            "refuse sweeps with more points than this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 absl::StatusOr<ExitCode> AsExitCode(const absl::Status& status) {
@@ -88,6 +106,13 @@ absl::StatusOr<ExitCode> Dispatch(const Commands& commands, const CommandContext
     return AsExitCode(RunResults(context, {commands.results_sweep, *format}));
   }
   if (commands.agents->parsed()) return AsExitCode(RunAgents(context));
+  if (commands.plan->parsed()) {
+    PlanOptions options = commands.plan_options;
+    absl::StatusOr<PlanFormat> format = ParsePlanFormat(commands.plan_output);
+    if (!format.ok()) return format.status();
+    options.format = *format;
+    return AsExitCode(RunPlan(context, options));
+  }
   // `require_subcommand(1)` makes this unreachable unless a command is added
   // above without a branch here.
   return absl::InternalError("no command to run");
@@ -126,6 +151,10 @@ int RunBenchctl(int argc, const char* const* argv, std::ostream& out, std::ostre
   }
   if (timeout->count() <= 0) {
     return Fail(err, absl::InvalidArgumentError("--timeout must be positive"));
+  }
+  // `plan` only asks the coordinator for history, which it can do without.
+  if (commands.plan->parsed() && app.get_option("--timeout")->count() == 0) {
+    *timeout = std::min(*timeout, kPlanHistoryTimeout);
   }
   if (globals.coordinator.empty()) {
     return Fail(err, absl::InvalidArgumentError("--coordinator must not be empty"));

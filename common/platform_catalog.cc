@@ -75,7 +75,8 @@ std::string PlatformSpec::ConfigKey(const benchd::v1::Parameters& parameters) co
   std::string key;
   for (const std::string& name : names) {
     const benchd::v1::ParamValue* value = FindParam(parameters, name);
-    key += (key.empty() ? "" : ";") + name + "=" + (value ? ParamValueToString(*value) : "");
+    if (value == nullptr) continue;
+    key += (key.empty() ? "" : ";") + name + "=" + ParamValueToString(*value);
   }
   return key;
 }

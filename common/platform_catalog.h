@@ -33,8 +33,9 @@ struct PlatformSpec {
   std::vector<std::string> reconfigure;
 
   // The configuration key of a point on this platform: its `reconfigure`
-  // parameters as "name=value" pairs, sorted by name and joined with ';'
-  // ("" when the platform never reconfigures). Equal keys, no reconfiguration.
+  // parameters that it has, as "name=value" pairs sorted by name and joined
+  // with ';' ("" when the platform never reconfigures). Equal keys, no
+  // reconfiguration.
   std::string ConfigKey(const benchd::v1::Parameters& parameters) const;
 };
 

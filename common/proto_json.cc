@@ -44,6 +44,10 @@ nlohmann::json ParametersToJson(const benchd::v1::Parameters& parameters) {
   return object;
 }
 
+std::string DescribeParameters(const benchd::v1::Parameters& parameters) {
+  return ParametersToJson(parameters).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 absl::StatusOr<benchd::v1::Parameters> ParametersFromJson(const nlohmann::json& json) {
   if (!json.is_object()) return absl::InvalidArgumentError("parameters: expected a JSON object");
   benchd::v1::Parameters parameters;

@@ -15,6 +15,10 @@ nlohmann::json ParametersToJson(const benchd::v1::Parameters& parameters);
 // Errors: INVALID_ARGUMENT when `json` is not a flat object of scalars.
 [[nodiscard]] absl::StatusOr<benchd::v1::Parameters> ParametersFromJson(const nlohmann::json& json);
 
+// The parameters as compact JSON text for messages; never throws (bytes that
+// are not UTF-8 are replaced).
+std::string DescribeParameters(const benchd::v1::Parameters& parameters);
+
 nlohmann::json ParamValueToJson(const benchd::v1::ParamValue& value);
 // The value as a user would write it: 8, 12.5, FP32, true.
 std::string ParamValueToString(const benchd::v1::ParamValue& value);

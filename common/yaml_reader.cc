@@ -1,5 +1,6 @@
 #include "common/yaml_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -66,6 +67,30 @@ absl::Status CheckStructure(const YamlContext& ctx, const YAML::Node& node, int 
   return absl::OkStatus();
 }
 
+// Offset of the first byte that is not part of valid UTF-8, or npos. Sweep
+// text ends up in protobuf strings and PostgreSQL text, which refuse such
+// bytes, so they are rejected here, where the error can say where.
+size_t FirstInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return i;
+    }
+    // Overlong forms and surrogates.
+    const unsigned char next = static_cast<unsigned char>(length > 1 ? text[i + 1] : 0);
+    if ((length == 2 && c < 0xc2) || (length == 3 && c == 0xe0 && next < 0xa0) ||
+        (length == 3 && c == 0xed && next >= 0xa0) || (length == 4 && c == 0xf0 && next < 0x90) ||
+        (length == 4 && (c > 0xf4 || (c == 0xf4 && next >= 0x90)))) {
+      return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 size_t CountAliases(std::string_view text) {
   // An alias is '*name' outside quotes; counting '*' followed by a name
   // character over-counts only inside quoted strings, which errs on the safe
@@ -95,6 +120,15 @@ absl::StatusOr<YAML::Node> YamlContext::Parse(std::string_view text, const YamlL
   if (text.size() > limits.max_bytes) {
     return absl::InvalidArgumentError(fmt::format("{}: file is {} bytes, more than the limit of {}",
                                                   file_name_, text.size(), limits.max_bytes));
+  }
+  if (const size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
+    const std::string_view before = text.substr(0, bad);
+    const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    const size_t line_start = before.rfind('\n');
+    const size_t column = bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    return absl::InvalidArgumentError(
+        fmt::format("{}:{}:{}: not valid UTF-8 (byte 0x{:02x})", file_name_, line, column,
+                    static_cast<unsigned char>(text[bad])));
   }
   if (CountAliases(text) > static_cast<size_t>(limits.max_aliases)) {
     return absl::InvalidArgumentError(fmt::format(

@@ -11,6 +11,7 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libdnnl-dev
+  clang libclang-rt-14-dev
   # dnnl's CMake package looks for OpenCL even in its CPU-only build.
   ocl-icd-opencl-dev
 )

@@ -2,14 +2,30 @@
 
 #include <array>
 
+#include "agents/drivers/bismo_driver.h"
+#include "agents/drivers/command_driver.h"
+#include "agents/drivers/edgetpu_driver.h"
+#include "agents/drivers/finn_driver.h"
 #include "agents/drivers/host_cpu_driver.h"
+#include "agents/drivers/jetson_driver.h"
+#include "agents/drivers/mcu_tflm_driver.h"
+#include "agents/drivers/openvino_driver.h"
+#include "agents/drivers/vitis_dpu_driver.h"
 #include "common/status_util.h"
 
 namespace benchd::agent {
 namespace {
 
 constexpr std::array kDrivers = {
+    DriverEntry{BismoDriver::kName, &BismoDriver::Create},
+    DriverEntry{CommandDriver::kName, &CommandDriver::Create},
+    DriverEntry{EdgeTpuDriver::kName, &EdgeTpuDriver::Create},
+    DriverEntry{FinnDriver::kName, &FinnDriver::Create},
     DriverEntry{HostCpuDriver::kName, &HostCpuDriver::Create},
+    DriverEntry{JetsonDriver::kName, &JetsonDriver::Create},
+    DriverEntry{McuTflmDriver::kName, &McuTflmDriver::Create},
+    DriverEntry{OpenVinoDriver::kName, &OpenVinoDriver::Create},
+    DriverEntry{VitisDpuDriver::kName, &VitisDpuDriver::Create},
 };
 
 }  // namespace

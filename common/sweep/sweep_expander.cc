@@ -139,7 +139,7 @@ absl::Status CheckAgainstCatalog(const SweepSpec& spec, const PlatformCatalog& c
   if (platform == nullptr) {
     return absl::InvalidArgumentError(fmt::format(
         "{}:1:1: platform: a point has no platform ({}); set `platform:` or add a `platform` axis", spec.file_name,
-        ParametersToJson(parameters).dump()));
+        DescribeParameters(parameters)));
   }
   const Origin platform_origin = FindOrigin(spec, "platform", *platform);
   if (!platform->has_string_value()) {
@@ -240,7 +240,7 @@ absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatal
       absl::StatusOr<bool> holds = clause.expr->Holds(parameters);
       if (!holds.ok()) {
         return ErrorAt(spec, clause.where, "where",
-                       fmt::format("{} for point {}", std::string(holds.status().message()), ParametersToJson(parameters).dump()));
+                       fmt::format("{} for point {}", std::string(holds.status().message()), DescribeParameters(parameters)));
       }
       kept = kept && *holds;
       if (!kept) break;
@@ -259,7 +259,7 @@ absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatal
     for (size_t other : same_hash) {
       if (CanonicalText(expansion.points[other].parameters) == canonical) {
         return absl::InvalidArgumentError(fmt::format("{}: duplicate point {} (check include: and zip:)",
-                                                      spec.file_name, ParametersToJson(parameters).dump()));
+                                                      spec.file_name, DescribeParameters(parameters)));
       }
     }
     same_hash.push_back(expansion.points.size());

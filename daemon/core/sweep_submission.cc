@@ -17,7 +17,7 @@ absl::StatusOr<PlannedSweep> PlanSweep(const std::string& yaml, const std::strin
 
   PlannedSweep planned;
   for (const auto& dropped : expansion.dropped) {
-    planned.dropped.push_back(common::ParametersToJson(dropped.parameters).dump() + ": " + dropped.reason);
+    planned.dropped.push_back(common::DescribeParameters(dropped.parameters) + ": " + dropped.reason);
   }
   NewSweep& sweep = planned.sweep;
   sweep.name = spec.name;

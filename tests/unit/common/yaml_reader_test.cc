@@ -46,6 +46,16 @@ TEST(YamlReaderTest, ParamValuesAreTyped) {
   EXPECT_EQ(ctx.ReadParamValue((*root)[5], "x")->string_value(), "7");
 }
 
+TEST(YamlReaderTest, InvalidUtf8IsRefusedWithItsPosition) {
+  YamlContext ctx("u.yaml");
+  auto parsed = ctx.Parse("name: u\nmatrix:\n e:\n - \xff\n");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(std::string(parsed.status().message()), "u.yaml:4:4: not valid UTF-8 (byte 0xff)");
+  EXPECT_FALSE(ctx.Parse("a: \xc0\xaf\n").ok());          // overlong '/'
+  EXPECT_FALSE(ctx.Parse("a: \xed\xa0\x80\n").ok());      // surrogate
+  EXPECT_TRUE(ctx.Parse("a: \xc2\xb5s \xe2\x86\x92 \xf0\x9f\x98\x80\n").ok());  // µs → 😀
+}
+
 TEST(YamlReaderTest, LimitsBoundSizeDepthAndAliases) {
   YamlContext ctx("l.yaml");
   YamlLimits limits;

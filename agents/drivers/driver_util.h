@@ -1,0 +1,43 @@
+#pragma once
+
+// Small helpers the command and MCU drivers share: quoting a failed tool in
+// an error message, keeping raw output beside a run, reading typed options.
+// Thread-safety: pure functions, except `SaveText`, which writes a file.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "benchd/v1/common.pb.h"
+#include "common/process_runner.h"
+
+namespace benchd::agent {
+
+// "exit code 3; stderr: <last lines>" (stdout's tail when stderr is empty).
+std::string FailureDetail(const common::ProcessOutcome& outcome);
+
+// Writes `text` to `path`; a failure is logged, not returned: losing a raw
+// log is not worth failing a measurement for.
+void SaveText(const std::string& path, std::string_view text);
+
+benchd::v1::Metric MakeMetric(const std::string& name, double value, const std::string& unit);
+
+// Every parameter of `parameters` as placeholder text: strings as given,
+// integers in decimal, numbers in shortest form, booleans true / false.
+std::map<std::string, std::string> ParameterValues(const benchd::v1::Parameters& parameters);
+
+// Whether `program` names an executable file, directly (when it contains a
+// '/') or through PATH, as execvp would find it.
+bool IsExecutable(const std::string& program);
+
+// Option readers; errors are INVALID_ARGUMENT naming `driver` and `key`.
+[[nodiscard]] absl::StatusOr<int64_t> IntOption(std::string_view driver, std::string_view key,
+                                                std::string_view value, int64_t min, int64_t max);
+[[nodiscard]] absl::StatusOr<std::chrono::milliseconds> DurationOption(std::string_view driver,
+                                                                       std::string_view key,
+                                                                       std::string_view value);
+
+}  // namespace benchd::agent

@@ -1,0 +1,174 @@
+// benchd-sweep-bench: how long a large sweep takes from YAML to stored
+// experiments, phase by phase, on the coordinator's own path.
+//
+// It generates a sweep of N x N x N points (default 100: one million) over
+// free-form axes `a`, `b`, `c` on host-cpu, then times
+//   parse     ParseSweep alone;
+//   expand    ExpandSweep alone (catalog checks, point and config keys);
+//   plan      daemon::PlanSweep, what SubmitSweep runs: parse + expand +
+//             building the NewSweep (run settings, keys) for the store;
+//   store     PgStore::CreateSweep of that NewSweep (one transaction, COPY)
+// against a private PostgreSQL (EmbeddedPostgres in a temporary directory) or
+// --database. The submit path costs plan + store; parse and expand are shown
+// to tell where plan's time goes. A program to run by hand, not a test.
+//
+// Usage: benchd-sweep-bench [--per-axis 100] [--database DSN]
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "common/platform_catalog.h"
+#include "common/sweep/sweep_expander.h"
+#include "common/sweep/sweep_parser.h"
+#include "daemon/core/sweep_submission.h"
+#include "daemon/store/embedded_postgres.h"
+#include "daemon/store/pg_store.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string GenerateSweep(int per_axis) {
+  std::string yaml =
+      "name: sweep-bench\nplatform: host-cpu\nmodel: {topology: MLP, dataset: mnist}\nmatrix:\n";
+  for (const char* axis : {"a", "b", "c"}) {
+    yaml += std::string("  ") + axis + ": [";
+    for (int i = 0; i < per_axis; ++i) yaml += (i ? ", " : "") + std::to_string(i);
+    yaml += "]\n";
+  }
+  yaml += "run: {warmup: 1, iterations: 10, timeout: 1m}\n";
+  return yaml;
+}
+
+template <typename T>
+T OrDie(absl::StatusOr<T> value, const char* what) {
+  if (!value.ok()) throw std::runtime_error(std::string(what) + ": " + value.status().ToString());
+  return *std::move(value);
+}
+
+// Wall time, and this process's CPU time: on a shared machine the wall time
+// of a phase includes waiting for a core, and the store's includes the
+// server's work, so the two together tell where a phase's time went.
+struct Phase {
+  double wall_s = 0;
+  double cpu_s = 0;
+};
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(Clock::now()), cpu_(ProcessCpuSeconds()) {}
+  Phase Stop() const {
+    return {std::chrono::duration<double>(Clock::now() - wall_).count(),
+            ProcessCpuSeconds() - cpu_};
+  }
+
+ private:
+  Clock::time_point wall_;
+  double cpu_;
+};
+
+void PrintPhase(const char* name, const Phase& phase, size_t points) {
+  std::printf("%-38s %8.3f s wall %8.3f s cpu %11.0f points/s\n", name, phase.wall_s, phase.cpu_s,
+              static_cast<double>(points) / phase.wall_s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int per_axis = 100;
+  std::string database;
+  CLI::App app{"benchd-sweep-bench: parse, expand and store a large sweep, phase by phase"};
+  app.add_option("--per-axis", per_axis, "values per axis; the sweep has this cubed points")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--database", database,
+                 "PostgreSQL DSN; default: a private server in a temporary directory");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+
+  std::string dir;
+  try {
+    const std::string yaml = GenerateSweep(per_axis);
+    const auto catalog = OrDie(benchd::common::PlatformCatalog::Builtin(), "catalog");
+
+    Stopwatch watch;
+    const auto spec = OrDie(benchd::common::ParseSweep(yaml, "sweep-bench.yaml"), "parse");
+    const Phase parse = watch.Stop();
+
+    size_t points = 0;
+    Phase expand;
+    {
+      // Freed before the next phase, so that it does not run short of memory.
+      watch = Stopwatch();
+      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog), "expand");
+      expand = watch.Stop();
+      points = expansion.points.size();
+    }
+
+    watch = Stopwatch();
+    const auto planned =
+        OrDie(benchd::daemon::PlanSweep(yaml, "sweep-bench.yaml", catalog), "plan");
+    const Phase plan = watch.Stop();
+
+    char pattern[] = "/tmp/benchd-sweep-bench-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir = pattern;
+    // The server runs as `postgres` when we are root: it must reach its directory.
+    std::filesystem::permissions(
+        dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                 std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                 std::filesystem::perms::others_exec);
+    std::unique_ptr<benchd::daemon::EmbeddedPostgres> embedded;
+    if (database.empty()) {
+      benchd::daemon::EmbeddedPostgresOptions pg_options;
+      // Benchmark figures, not data to keep: the store's cost without fsync
+      // is what the code controls.
+      pg_options.durable = false;
+      embedded = std::make_unique<benchd::daemon::EmbeddedPostgres>(pg_options);
+      database = OrDie(embedded->Start(dir), "start PostgreSQL");
+    }
+    benchd::daemon::PgStore store(benchd::daemon::PgStoreOptions{database, 2});
+    if (absl::Status opened = store.Open(); !opened.ok())
+      throw std::runtime_error("open: " + opened.ToString());
+
+    watch = Stopwatch();
+    const int64_t sweep_id = OrDie(store.CreateSweep(planned.sweep), "store");
+    const Phase stored = watch.Stop();
+    const auto progress = OrDie(store.GetProgress(sweep_id), "progress");
+
+    std::printf(
+        "sweep: %d x %d x %d = %zu points on host-cpu; stored as sweep %lld with %lld "
+        "experiments\n",
+        per_axis, per_axis, per_axis, points, static_cast<long long>(sweep_id),
+        static_cast<long long>(progress.total()));
+    PrintPhase("parse (ParseSweep)", parse, points);
+    PrintPhase("expand (ExpandSweep)", expand, points);
+    PrintPhase("plan (PlanSweep: parse+expand+build)", plan, points);
+    PrintPhase("store (PgStore::CreateSweep, COPY)", stored, points);
+    PrintPhase("submit path (plan + store)",
+               {plan.wall_s + stored.wall_s, plan.cpu_s + stored.cpu_s}, points);
+    if (embedded) (void)embedded->Stop();
+    std::filesystem::remove_all(dir);
+    return progress.total() == static_cast<int64_t>(points) ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "benchd-sweep-bench: " << e.what() << "\n";
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+    return 1;
+  }
+}
