@@ -9,6 +9,7 @@
 #include "cli/commands/plan.h"
 #include "cli/commands/results.h"
 #include "cli/commands/show.h"
+#include "cli/commands/rerun.h"
 #include "cli/commands/submit.h"
 #include "cli/commands/sweeps.h"
 #include "cli/coordinator_client.h"
@@ -33,6 +34,9 @@ struct Commands {
   CLI::App* results = nullptr;
   CLI::App* agents = nullptr;
   CLI::App* plan = nullptr;
+  CLI::App* rerun = nullptr;
+  int64_t rerun_sweep = 0;
+  bool rerun_failed = false;
   SubmitOptions submit_options;
   PlanOptions plan_options;
   std::string plan_output = "text";
@@ -59,6 +63,17 @@ void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
   commands.submit->add_flag("-w,--watch", commands.submit_options.watch,
                             "follow the sweep until it completes (exit code 5 if any "
                             "experiment failed)");
+  commands.submit->add_option("--resume", commands.submit_options.resume,
+                              "leave out the points that already succeeded in this sweep")
+      ->check(CLI::PositiveNumber);
+  commands.submit->add_flag("--prune-invalid", commands.submit_options.prune_invalid,
+                            "drop and list points a platform does not accept instead of failing");
+
+  commands.rerun = app.add_subcommand("rerun", "put a sweep's failed experiments back in the queue");
+  commands.rerun->add_option("SWEEP", commands.rerun_sweep, "sweep id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  commands.rerun->add_flag("--failed", commands.rerun_failed, "rerun the failed experiments")->required();
 
   commands.sweeps = app.add_subcommand("sweeps", "list sweeps and their progress");
 
@@ -106,6 +121,7 @@ absl::StatusOr<ExitCode> Dispatch(const Commands& commands, const CommandContext
     return AsExitCode(RunResults(context, {commands.results_sweep, *format}));
   }
   if (commands.agents->parsed()) return AsExitCode(RunAgents(context));
+  if (commands.rerun->parsed()) return AsExitCode(RunRerunFailed(context, commands.rerun_sweep));
   if (commands.plan->parsed()) {
     PlanOptions options = commands.plan_options;
     absl::StatusOr<PlanFormat> format = ParsePlanFormat(commands.plan_output);

@@ -57,17 +57,30 @@ absl::Status CoordinatorClient::TranslateError(const grpc::Status& status) const
   }
 }
 
+absl::StatusOr<v1::SubmitSweepResponse> CoordinatorClient::SubmitSweep(
+    const v1::SubmitSweepRequest& request) const {
+  return Unary<v1::SubmitSweepResponse>([&](grpc::ClientContext* context, auto* out) {
+    return stub_->SubmitSweep(context, request, out);
+  });
+}
+
 absl::StatusOr<v1::Sweep> CoordinatorClient::SubmitSweep(const std::string& yaml,
                                                          const std::string& file_name) const {
   v1::SubmitSweepRequest request;
   request.set_yaml(yaml);
   request.set_file_name(file_name);
-  BENCHD_ASSIGN_OR_RETURN(
-      v1::SubmitSweepResponse response,
-      Unary<v1::SubmitSweepResponse>([&](grpc::ClientContext* context, auto* out) {
-        return stub_->SubmitSweep(context, request, out);
-      }));
+  BENCHD_ASSIGN_OR_RETURN(v1::SubmitSweepResponse response, SubmitSweep(request));
   return std::move(*response.mutable_sweep());
+}
+
+absl::StatusOr<int64_t> CoordinatorClient::RerunSweep(int64_t sweep_id) const {
+  v1::RerunSweepRequest request;
+  request.set_sweep_id(sweep_id);
+  BENCHD_ASSIGN_OR_RETURN(v1::RerunSweepResponse response,
+                          Unary<v1::RerunSweepResponse>([&](grpc::ClientContext* context, auto* out) {
+                            return stub_->RerunSweep(context, request, out);
+                          }));
+  return response.requeued();
 }
 
 absl::StatusOr<v1::Sweep> CoordinatorClient::GetSweep(int64_t sweep_id) const {

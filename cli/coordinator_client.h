@@ -51,8 +51,14 @@ class CoordinatorClient {
 
   const std::string& address() const { return options_.address; }
 
+  // `request` carries the file and its flags (resume, prune-invalid).
+  [[nodiscard]] absl::StatusOr<benchd::v1::SubmitSweepResponse> SubmitSweep(
+      const benchd::v1::SubmitSweepRequest& request) const;
+  // Convenience for a plain submission; returns the new sweep.
   [[nodiscard]] absl::StatusOr<benchd::v1::Sweep> SubmitSweep(const std::string& yaml,
                                                               const std::string& file_name) const;
+  // Requeues the sweep's failed experiments; returns how many.
+  [[nodiscard]] absl::StatusOr<int64_t> RerunSweep(int64_t sweep_id) const;
   [[nodiscard]] absl::StatusOr<benchd::v1::Sweep> GetSweep(int64_t sweep_id) const;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() const;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(

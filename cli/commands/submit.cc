@@ -59,15 +59,26 @@ absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOp
 
   // The path as the user typed it is what they will look for in the
   // coordinator's file:line:column messages.
-  absl::StatusOr<benchd::v1::Sweep> sweep = context.client.SubmitSweep(*yaml, options.file);
-  if (!sweep.ok()) {
+  benchd::v1::SubmitSweepRequest request;
+  request.set_yaml(*yaml);
+  request.set_file_name(options.file);
+  request.set_resume_sweep_id(options.resume);
+  request.set_prune_invalid(options.prune_invalid);
+  absl::StatusOr<benchd::v1::SubmitSweepResponse> response = context.client.SubmitSweep(request);
+  if (!response.ok()) {
     // The coordinator's message already names the file; repeating the
     // operation would only print the path twice.
-    if (sweep.status().code() == absl::StatusCode::kInvalidArgument) return sweep.status();
-    return common::WithContext(sweep.status(), operation);
+    if (response.status().code() == absl::StatusCode::kInvalidArgument) return response.status();
+    return common::WithContext(response.status(), operation);
   }
+  const benchd::v1::Sweep* sweep = &response->sweep();
   context.out << fmt::format("sweep {} submitted ({}): {} experiments\n", sweep->id(),
                              sweep->name(), sweep->progress().total());
+  if (options.resume != 0) {
+    context.out << fmt::format("{} points already measured in sweep {} were left out\n",
+                               response->already_measured(), options.resume);
+  }
+  for (const std::string& dropped : response->dropped()) context.out << "dropped " << dropped << "\n";
   context.out.flush();
   if (!options.watch) return ExitCode::kOk;
   return Watch(context, sweep->id());

@@ -1,8 +1,10 @@
 #pragma once
 
-// `benchctl submit FILE [--watch]`: sends a sweep file to the coordinator,
-// which validates and expands it, and prints the new sweep's id and its
-// experiment count. With `--watch`, follows the sweep to the end.
+// `benchctl submit FILE [--watch] [--resume SWEEP] [--prune-invalid]`: sends a
+// sweep file to the coordinator, which validates and expands it, and prints
+// the new sweep's id and its experiment count, the points a resumed sweep
+// already measured, and the points --prune-invalid dropped. With `--watch`,
+// follows the sweep to the end.
 
 #include <string>
 
@@ -15,6 +17,9 @@ namespace benchd::cli {
 struct SubmitOptions {
   std::string file;
   bool watch = false;
+  // Leave out the points that already succeeded in this sweep (0: none).
+  int64_t resume = 0;
+  bool prune_invalid = false;
 };
 
 // Returns `kOk`, or `kSweepFailed` when a watched sweep finished with failed

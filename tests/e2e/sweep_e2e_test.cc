@@ -179,6 +179,55 @@ TEST(SweepE2ETest, EmbeddedPostgresIsStartedStoppedAndReused) {
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
+TEST(SweepE2ETest, ResubmissionSkipsMeasuredPointsAndRerunRequeuesFailures) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  cluster.StartAgent("agent-s");
+  const std::string first = cluster.WriteFile("first.yaml", R"(name: resume
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix: {precision: [INT8], pruning: [12.5], batch: [1, 2]}
+run: {warmup: 1, iterations: 10}
+)");
+  ASSERT_EQ(cluster.Benchctl({"submit", first, "--watch"}).exit_code, 0) << cluster.Logs();
+
+  // The edited file adds batch 4: only that point is stored and run.
+  const std::string edited = cluster.WriteFile("edited.yaml", R"(name: resume
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix: {precision: [INT8], pruning: [12.5], batch: [1, 2, 4]}
+run: {warmup: 1, iterations: 10}
+)");
+  CommandResult resumed = cluster.Benchctl({"submit", edited, "--resume", "1", "--watch"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.out.find("sweep 2 submitted (resume): 1 experiments"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("2 points already measured in sweep 1 were left out"), std::string::npos) << resumed.out;
+  EXPECT_EQ(cluster.QueryValue("SELECT parameters->>'batch' FROM experiments WHERE sweep_id = 2"), "4");
+
+  // A timeout no run can meet fails every attempt; rerun puts them back.
+  const std::string failing = cluster.WriteFile("failing.yaml", R"(name: failing
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix: {precision: [FP32], pruning: [100], batch: [64]}
+run: {warmup: 1, iterations: 1000, timeout: 1ms, retries: 0}
+)");
+  CommandResult failed = cluster.Benchctl({"submit", failing, "--watch"});
+  EXPECT_EQ(failed.exit_code, 5) << failed.out << failed.err;
+  CommandResult rerun = cluster.Benchctl({"rerun", "3", "--failed"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_NE(rerun.out.find("sweep 3: 1 failed experiment(s) requeued"), std::string::npos) << rerun.out;
+  ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) FROM runs r JOIN experiments e ON "
+                                                        "e.id = r.experiment_id WHERE e.sweep_id = 3 AND "
+                                                        "r.state = 'failed'") == "2"; },
+                        std::chrono::seconds(60)))
+      << cluster.Logs();
+  EXPECT_EQ(cluster.QueryValue("SELECT max(attempt) FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+                               "WHERE e.sweep_id = 3"),
+            "2");
+  EXPECT_EQ(cluster.Benchctl({"rerun", "99", "--failed"}).exit_code, 4);
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
 TEST(SweepE2ETest, BadSweepsAreRejectedWithTheirLocationAndStoreNothing) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
