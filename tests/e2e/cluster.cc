@@ -107,6 +107,25 @@ CommandResult Cluster::Benchctl(std::vector<std::string> args, std::chrono::seco
 
 std::string Cluster::QueryValue(const std::string& sql) { return database_.QueryValue(sql); }
 
+std::string Cluster::RunValue(const std::string& column, const std::string& match) {
+  return QueryValue("SELECT r." + column +
+                    " FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+                    "WHERE r.state = 'succeeded' AND e.parameters @> '" + match + "'::jsonb");
+}
+
+std::string Cluster::RunMetric(const std::string& name, const std::string& match) {
+  return QueryValue("SELECT m.value FROM run_metrics m JOIN runs r ON r.id = m.run_id "
+                    "JOIN experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND m.name = '" +
+                    name + "' AND e.parameters @> '" + match + "'::jsonb");
+}
+
+void Cluster::SubmitAndWatch(const std::string& file, const std::string& sweep, const std::string& expect) {
+  const std::string path = WriteFile(file, sweep);
+  CommandResult submit = Benchctl({"submit", path, "--watch"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << Logs();
+  EXPECT_NE(submit.out.find(expect), std::string::npos) << submit.out << Logs();
+}
+
 std::string Cluster::Logs() {
   std::string logs;
   auto append = [&](const std::string& title, const ChildProcess* process) {

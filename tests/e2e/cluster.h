@@ -22,6 +22,9 @@ struct CommandResult {
   std::string err;
 };
 
+// A stored number as text ("" when absent: -1).
+inline double StoredNumber(const std::string& text) { return text.empty() ? -1 : std::stod(text); }
+
 class Cluster {
  public:
   Cluster();
@@ -54,6 +57,15 @@ class Cluster {
   // One SQL value from the cluster's database, as text.
   std::string QueryValue(const std::string& sql);
   std::string Logs();
+
+  // One stored figure of the succeeded run of the experiment whose
+  // parameters contain `match` (a JSON object), e.g. R"({"batch": 4})": a
+  // `runs` column, or a named run metric.
+  std::string RunValue(const std::string& column, const std::string& match);
+  std::string RunMetric(const std::string& name, const std::string& match);
+  // Writes `sweep` to `file`, submits it with --watch, and expects success
+  // and `expect` in the output.
+  void SubmitAndWatch(const std::string& file, const std::string& sweep, const std::string& expect);
 
  private:
   void WaitForAddress();

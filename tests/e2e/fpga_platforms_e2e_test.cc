@@ -18,28 +18,6 @@
 namespace benchd::testing {
 namespace {
 
-// One stored figure of the succeeded run of the experiment whose parameters
-// contain `match` (a JSON object), e.g. R"({"batch": 4})".
-std::string RunValue(Cluster& cluster, const std::string& column, const std::string& match) {
-  return cluster.QueryValue("SELECT r." + column +
-                            " FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-                            "WHERE r.state = 'succeeded' AND e.parameters @> '" + match + "'::jsonb");
-}
-
-std::string RunMetric(Cluster& cluster, const std::string& name, const std::string& match) {
-  return cluster.QueryValue("SELECT m.value FROM run_metrics m JOIN runs r ON r.id = m.run_id "
-                            "JOIN experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND m.name = '" +
-                            name + "' AND e.parameters @> '" + match + "'::jsonb");
-}
-
-double Number(const std::string& text) { return text.empty() ? -1 : std::stod(text); }
-
-void SubmitAndWatch(Cluster& cluster, const std::string& file, const std::string& sweep, const std::string& expect) {
-  const std::string path = cluster.WriteFile(file, sweep);
-  CommandResult submit = cluster.Benchctl({"submit", path, "--watch"});
-  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << cluster.Logs();
-  EXPECT_NE(submit.out.find(expect), std::string::npos) << submit.out << cluster.Logs();
-}
 
 // FINN deployment packages whose simulated bitfiles name their accelerator.
 std::string FinnPackages(Cluster& cluster) {
@@ -84,7 +62,7 @@ TEST(FpgaPlatformsE2ETest, Zcu104FinnSweepSwitchesBitstreamsAndStoresPerBatchRun
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   const std::string packages = FinnPackages(cluster);
   cluster.StartAgent("agent-finn", FinnDevice("zcu104-finn-0", packages));
-  ASSERT_NO_FATAL_FAILURE(SubmitAndWatch(cluster, "finn.yaml", R"(name: e2e-finn
+  ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("finn.yaml", R"(name: e2e-finn
 platform: zcu104-finn
 model: {topology: MLP, dataset: mnist}
 matrix:
@@ -104,14 +82,14 @@ run: {warmup: 1, iterations: 5, timeout: 1m}
       ASSERT_EQ(row->batch, batch);
       // runtime[ms] is printed with all its digits: the stored mean is lat-comp.
       const double expected_us = *row->lat_comp_ms * 1000;
-      EXPECT_NEAR(Number(RunValue(cluster, "mean_us", match)), expected_us, 1e-9 * expected_us);
-      EXPECT_NEAR(Number(RunValue(cluster, "fps", match)), batch * 1e6 / expected_us, 1e-6 * batch * 1e6 / expected_us);
-      EXPECT_EQ(RunValue(cluster, "latency_count", match), "5");
-      EXPECT_EQ(RunValue(cluster, "latency_kind", match), "1");  // LATENCY_KIND_COMPUTE
-      EXPECT_EQ(RunValue(cluster, "inferences", match), std::to_string(5 * batch));
-      EXPECT_EQ(Number(RunMetric(cluster, "fclk_mhz", match)), 100);
-      EXPECT_EQ(RunValue(cluster, "environment->>'package'", match), "MLP-" + std::string(precision) + "-12.5");
-      EXPECT_EQ(RunValue(cluster, "environment->>'bitfile_sha256'", match).size(), 64u);
+      EXPECT_NEAR(StoredNumber(cluster.RunValue("mean_us", match)), expected_us, 1e-9 * expected_us);
+      EXPECT_NEAR(StoredNumber(cluster.RunValue("fps", match)), batch * 1e6 / expected_us, 1e-6 * batch * 1e6 / expected_us);
+      EXPECT_EQ(cluster.RunValue("latency_count", match), "5");
+      EXPECT_EQ(cluster.RunValue("latency_kind", match), "1");  // LATENCY_KIND_COMPUTE
+      EXPECT_EQ(cluster.RunValue("inferences", match), std::to_string(5 * batch));
+      EXPECT_EQ(StoredNumber(cluster.RunMetric("fclk_mhz", match)), 100);
+      EXPECT_EQ(cluster.RunValue("environment->>'package'", match), "MLP-" + std::string(precision) + "-12.5");
+      EXPECT_EQ(cluster.RunValue("environment->>'bitfile_sha256'", match).size(), 64u);
       EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples s JOIN runs r ON r.id = s.run_id JOIN "
                                    "experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND "
                                    "e.parameters @> '" + match + "'::jsonb"),
@@ -119,8 +97,8 @@ run: {warmup: 1, iterations: 5, timeout: 1m}
     }
   }
   // Each precision has its own bitstream, and the runs say which.
-  EXPECT_NE(RunValue(cluster, "environment->>'bitfile_sha256'", R"({"precision": "INT2", "batch": 1})"),
-            RunValue(cluster, "environment->>'bitfile_sha256'", R"({"precision": "INT4", "batch": 1})"));
+  EXPECT_NE(cluster.RunValue("environment->>'bitfile_sha256'", R"({"precision": "INT2", "batch": 1})"),
+            cluster.RunValue("environment->>'bitfile_sha256'", R"({"precision": "INT4", "batch": 1})"));
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
@@ -128,7 +106,7 @@ TEST(FpgaPlatformsE2ETest, Zcu104BismoSweepStoresTheNetworkLatencyFromItsMultipl
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   cluster.StartAgent("agent-bismo", BismoDevice("zcu104-bismo-0"));
-  ASSERT_NO_FATAL_FAILURE(SubmitAndWatch(cluster, "bismo.yaml", R"(name: e2e-bismo
+  ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("bismo.yaml", R"(name: e2e-bismo
 platform: zcu104-bismo
 model: {topology: MLP, dataset: mnist}
 matrix:
@@ -148,15 +126,15 @@ run: {warmup: 1, iterations: 5, timeout: 1m}
       ASSERT_EQ(row->batch, batch);
       // The four layers' run_cycles (six printed digits each) add up to lat-comp.
       const double expected_us = *row->lat_comp_ms * 1000;
-      EXPECT_NEAR(Number(RunValue(cluster, "mean_us", match)), expected_us, 1e-5 * expected_us);
-      EXPECT_EQ(RunValue(cluster, "latency_count", match), "5");
-      EXPECT_EQ(RunValue(cluster, "latency_kind", match), "1");
-      EXPECT_EQ(Number(RunMetric(cluster, "layers", match)), 4);
-      EXPECT_EQ(Number(RunMetric(cluster, "fclk_mhz", match)), 200);
-      EXPECT_GT(Number(RunMetric(cluster, "host_overhead_us", match)), 0);
+      EXPECT_NEAR(StoredNumber(cluster.RunValue("mean_us", match)), expected_us, 1e-5 * expected_us);
+      EXPECT_EQ(cluster.RunValue("latency_count", match), "5");
+      EXPECT_EQ(cluster.RunValue("latency_kind", match), "1");
+      EXPECT_EQ(StoredNumber(cluster.RunMetric("layers", match)), 4);
+      EXPECT_EQ(StoredNumber(cluster.RunMetric("fclk_mhz", match)), 200);
+      EXPECT_GT(StoredNumber(cluster.RunMetric("host_overhead_us", match)), 0);
     }
   }
-  EXPECT_EQ(RunValue(cluster, "environment->>'hw_fclk_mhz'", R"({"precision": "INT2", "batch": 2})"), "200");
+  EXPECT_EQ(cluster.RunValue("environment->>'hw_fclk_mhz'", R"({"precision": "INT2", "batch": 2})"), "200");
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
@@ -169,7 +147,7 @@ TEST(FpgaPlatformsE2ETest, DpuBoardsReportTheirFpsAndMeansWithoutSamples) {
                                       DpuDevice("zcu104-0", "zcu104-dpu", "ZCU104", images) +
                                       DpuDevice("ultra96-0", "ultra96-dpu", "Ultra96", images,
                                                 "      env.BENCHD_SIM_VITIS_AI: \"1.4.0\"\n"));
-  ASSERT_NO_FATAL_FAILURE(SubmitAndWatch(cluster, "dpu.yaml", R"(name: e2e-dpu
+  ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("dpu.yaml", R"(name: e2e-dpu
 model: {topology: ResNet-50, dataset: imagenet}
 matrix:
   platform: [zcu102-dpu, zcu104-dpu, ultra96-dpu]
@@ -193,21 +171,21 @@ run: {timeout: 1m}
       ASSERT_TRUE(row.has_value());
       ASSERT_EQ(row->batch, threads);
       // FPS= and the means are printed with six significant digits.
-      const double fps = Number(RunValue(cluster, "fps", match));
+      const double fps = StoredNumber(cluster.RunValue("fps", match));
       EXPECT_NEAR(fps, *row->fps_system, 1e-5 * *row->fps_system);
       EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples s JOIN runs r ON r.id = s.run_id JOIN "
                                    "experiments e ON e.id = r.experiment_id WHERE e.parameters @> '" + match +
                                    "'::jsonb"),
                 "0");  // the tool prints no per-inference latencies
-      EXPECT_EQ(RunValue(cluster, "environment->>'dpu_cores'", match), board.cores);
+      EXPECT_EQ(cluster.RunValue("environment->>'dpu_cores'", match), board.cores);
       const bool means = threads == 1 || std::string(board.platform) == "ultra96-dpu";
-      EXPECT_EQ(RunValue(cluster, "environment->>'report'", match), means ? "fps+means" : "fps-only");
+      EXPECT_EQ(cluster.RunValue("environment->>'report'", match), means ? "fps+means" : "fps-only");
       if (!means) continue;
-      EXPECT_NEAR(Number(RunValue(cluster, "mean_us", match)), *row->lat_sys_ms * 1000, 1e-5 * *row->lat_sys_ms * 1000);
-      EXPECT_NEAR(Number(RunMetric(cluster, "dpu_mean_us", match)), *row->lat_comp_ms * 1000,
+      EXPECT_NEAR(StoredNumber(cluster.RunValue("mean_us", match)), *row->lat_sys_ms * 1000, 1e-5 * *row->lat_sys_ms * 1000);
+      EXPECT_NEAR(StoredNumber(cluster.RunMetric("dpu_mean_us", match)), *row->lat_comp_ms * 1000,
                   1e-5 * *row->lat_comp_ms * 1000);
       // Calls behind the mean: FPS x 10 s of one image each.
-      EXPECT_EQ(RunValue(cluster, "latency_count", match), std::to_string(static_cast<int64_t>(std::round(fps * 10))));
+      EXPECT_EQ(cluster.RunValue("latency_count", match), std::to_string(static_cast<int64_t>(std::round(fps * 10))));
     }
   }
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());

@@ -19,29 +19,6 @@
 namespace benchd::testing {
 namespace {
 
-// One stored figure of the succeeded run of the experiment whose parameters
-// contain `match` (a JSON object), e.g. R"({"batch": 4})".
-std::string RunValue(Cluster& cluster, const std::string& column, const std::string& match) {
-  return cluster.QueryValue("SELECT r." + column +
-                            " FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-                            "WHERE r.state = 'succeeded' AND e.parameters @> '" + match + "'::jsonb");
-}
-
-std::string RunMetric(Cluster& cluster, const std::string& name, const std::string& match) {
-  return cluster.QueryValue("SELECT m.value FROM run_metrics m JOIN runs r ON r.id = m.run_id "
-                            "JOIN experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND m.name = '" +
-                            name + "' AND e.parameters @> '" + match + "'::jsonb");
-}
-
-double Number(const std::string& text) { return text.empty() ? -1 : std::stod(text); }
-
-// Submits `sweep` and waits until every experiment of it has finished.
-void SubmitAndWatch(Cluster& cluster, const std::string& file, const std::string& sweep, const std::string& expect) {
-  const std::string path = cluster.WriteFile(file, sweep);
-  CommandResult submit = cluster.Benchctl({"submit", path, "--watch"});
-  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << cluster.Logs();
-  EXPECT_NE(submit.out.find(expect), std::string::npos) << submit.out << cluster.Logs();
-}
 
 void StopAgent(Cluster& cluster, const std::string& name) {
   cluster.agent(name).Signal(SIGTERM);
@@ -72,7 +49,7 @@ TEST(GpuPlatformsE2ETest, Tx2SweepSetsPowerModesAndStoresTrtexecFigures) {
                      "      jetson_clocks_store: \"" + cluster.path("l4t_dfs.conf") + "\"\n"
                      "      env.BENCHD_SIM_NOISE: \"0\"\n"
                      "      env.BENCHD_SIM_STATE_DIR: \"" + state + "\"\n");
-  ASSERT_NO_FATAL_FAILURE(SubmitAndWatch(cluster, "tx2.yaml", R"(name: e2e-tx2
+  ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("tx2.yaml", R"(name: e2e-tx2
 platform: tx2
 model: {topology: MLP, dataset: mnist}
 matrix:
@@ -92,14 +69,14 @@ run: {iterations: 50, timeout: 1m}
       ASSERT_TRUE(row.has_value());
       ASSERT_EQ(row->batch, batch);
       // Latency = H2D + compute + D2H = QuTiBench lat-sys; compute = lat-comp.
-      EXPECT_NEAR(Number(RunValue(cluster, "mean_us", match)), *row->lat_sys_ms * 1000, 0.01);
-      EXPECT_NEAR(Number(RunMetric(cluster, "compute_mean_us", match)), *row->lat_comp_ms * 1000, 0.01);
-      EXPECT_NEAR(Number(RunValue(cluster, "fps", match)), batch * 1000 / *row->lat_sys_ms,
+      EXPECT_NEAR(StoredNumber(cluster.RunValue("mean_us", match)), *row->lat_sys_ms * 1000, 0.01);
+      EXPECT_NEAR(StoredNumber(cluster.RunMetric("compute_mean_us", match)), *row->lat_comp_ms * 1000, 0.01);
+      EXPECT_NEAR(StoredNumber(cluster.RunValue("fps", match)), batch * 1000 / *row->lat_sys_ms,
                   1e-4 * batch * 1000 / *row->lat_sys_ms);
-      EXPECT_EQ(RunValue(cluster, "latency_count", match), "50");
-      EXPECT_EQ(RunValue(cluster, "inferences", match), std::to_string(50 * batch));
-      EXPECT_EQ(RunValue(cluster, "environment->>'nvpmodel_name'", match), mode == std::string("maxn") ? "MAXN" : "MAXQ");
-      EXPECT_EQ(RunValue(cluster, "environment->>'jetson_clocks'", match), "pinned");
+      EXPECT_EQ(cluster.RunValue("latency_count", match), "50");
+      EXPECT_EQ(cluster.RunValue("inferences", match), std::to_string(50 * batch));
+      EXPECT_EQ(cluster.RunValue("environment->>'nvpmodel_name'", match), mode == std::string("maxn") ? "MAXN" : "MAXQ");
+      EXPECT_EQ(cluster.RunValue("environment->>'jetson_clocks'", match), "pinned");
       EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples s JOIN runs r ON r.id = s.run_id JOIN "
                                    "experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND "
                                    "e.parameters @> '" + match + "'::jsonb"),
@@ -137,7 +114,7 @@ TEST(GpuPlatformsE2ETest, Ncs2SweepStoresBenchmarkAppSummary) {
                                    "      model_dir: \"" + models + "\"\n"
                                    "      benchmark_app: \"" + Cluster::BinPath("sim-benchmark_app") + "\"\n"
                                    "      env.BENCHD_SIM_NOISE: \"0\"\n");
-  ASSERT_NO_FATAL_FAILURE(SubmitAndWatch(cluster, "ncs2.yaml", R"(name: e2e-ncs2
+  ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("ncs2.yaml", R"(name: e2e-ncs2
 platform: ncs2
 model: {topology: ResNet-50, dataset: imagenet}
 matrix:
@@ -151,12 +128,12 @@ run: {iterations: 20, timeout: 1m}
     const std::optional<sim::QutibenchRow> row = sim::FindQutibench("NCS2", "ResNet-50", "FP16", "", batch, 100);
     ASSERT_TRUE(row.has_value());
     // benchmark_app prints ms with 2 decimals: 0.005 ms = 5 us of rounding.
-    EXPECT_NEAR(Number(RunValue(cluster, "mean_us", match)), *row->lat_sys_ms * 1000, 5.01);
-    EXPECT_NEAR(Number(RunValue(cluster, "median_us", match)), *row->lat_sys_ms * 1000, 5.01);
-    EXPECT_NEAR(Number(RunValue(cluster, "fps", match)), batch * 1000 / *row->lat_sys_ms, 0.0051);
-    EXPECT_EQ(RunValue(cluster, "latency_count", match), "20");
-    EXPECT_EQ(RunValue(cluster, "environment->>'api'", match), "sync");
-    EXPECT_EQ(RunValue(cluster, "environment->>'latency_scope'", match), "request");
+    EXPECT_NEAR(StoredNumber(cluster.RunValue("mean_us", match)), *row->lat_sys_ms * 1000, 5.01);
+    EXPECT_NEAR(StoredNumber(cluster.RunValue("median_us", match)), *row->lat_sys_ms * 1000, 5.01);
+    EXPECT_NEAR(StoredNumber(cluster.RunValue("fps", match)), batch * 1000 / *row->lat_sys_ms, 0.0051);
+    EXPECT_EQ(cluster.RunValue("latency_count", match), "20");
+    EXPECT_EQ(cluster.RunValue("environment->>'api'", match), "sync");
+    EXPECT_EQ(cluster.RunValue("environment->>'latency_scope'", match), "request");
   }
   // Summary statistics only: no per-inference samples were invented.
   EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples"), "0");
@@ -182,7 +159,7 @@ TEST(GpuPlatformsE2ETest, EdgeTpuSweepSelectsTheRuntimePerClock) {
                      "      delegate_fast: \"" + cluster.path("libedgetpu1-max/libedgetpu.so.1") + "\"\n"
                      "      delegate_slow: \"" + cluster.path("libedgetpu1-std/libedgetpu.so.1") + "\"\n"
                      "      env.BENCHD_SIM_NOISE: \"0\"\n");
-  ASSERT_NO_FATAL_FAILURE(SubmitAndWatch(cluster, "tpu.yaml", R"(name: e2e-edgetpu
+  ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("tpu.yaml", R"(name: e2e-edgetpu
 platform: edgetpu
 model: {topology: MobileNetv1, dataset: imagenet}
 matrix:
@@ -197,12 +174,12 @@ run: {warmup: 3, iterations: 30, timeout: 1m}
         sim::FindQutibench(std::string("EdgeTPU-") + clock, "MobileNetv1", "INT8", clock, 1, 100);
     ASSERT_TRUE(row.has_value());
     // TFLite times whole microseconds.
-    EXPECT_NEAR(Number(RunValue(cluster, "mean_us", match)), *row->lat_comp_ms * 1000, 0.51);
-    EXPECT_EQ(RunValue(cluster, "latency_count", match), "30");
-    EXPECT_EQ(RunValue(cluster, "environment->>'clock'", match), clock);
-    EXPECT_EQ(RunValue(cluster, "environment->>'libedgetpu_variant'", match),
+    EXPECT_NEAR(StoredNumber(cluster.RunValue("mean_us", match)), *row->lat_comp_ms * 1000, 0.51);
+    EXPECT_EQ(cluster.RunValue("latency_count", match), "30");
+    EXPECT_EQ(cluster.RunValue("environment->>'clock'", match), clock);
+    EXPECT_EQ(cluster.RunValue("environment->>'libedgetpu_variant'", match),
               clock == std::string("fast") ? "max" : "std");
-    EXPECT_EQ(RunMetric(cluster, "warmup_runs", match), "3");
+    EXPECT_EQ(cluster.RunMetric("warmup_runs", match), "3");
   }
   StopAgent(cluster, "agent-tpu");
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
