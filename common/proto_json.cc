@@ -88,6 +88,23 @@ absl::StatusOr<benchd::v1::Environment> EnvironmentFromJson(const nlohmann::json
   return environment;
 }
 
+std::string ExperimentStateName(benchd::v1::ExperimentState state) {
+  switch (state) {
+    case benchd::v1::EXPERIMENT_STATE_PENDING:
+      return "pending";
+    case benchd::v1::EXPERIMENT_STATE_RUNNING:
+      return "running";
+    case benchd::v1::EXPERIMENT_STATE_SUCCEEDED:
+      return "succeeded";
+    case benchd::v1::EXPERIMENT_STATE_FAILED:
+      return "failed";
+    case benchd::v1::EXPERIMENT_STATE_CANCELLED:
+      return "cancelled";
+    default:
+      return "";
+  }
+}
+
 const benchd::v1::ParamValue* FindParam(const benchd::v1::Parameters& parameters,
                                         const std::string& name) {
   auto it = parameters.values().find(name);

@@ -26,6 +26,10 @@ std::string ParamValueToString(const benchd::v1::ParamValue& value);
 nlohmann::json EnvironmentToJson(const benchd::v1::Environment& environment);
 [[nodiscard]] absl::StatusOr<benchd::v1::Environment> EnvironmentFromJson(const nlohmann::json& json);
 
+// The lower-case name of an experiment state ("pending", "succeeded", ...),
+// as stored in PostgreSQL and shown by benchctl; "" for UNSPECIFIED.
+std::string ExperimentStateName(benchd::v1::ExperimentState state);
+
 // Reads a parameter, or returns nullptr when absent.
 const benchd::v1::ParamValue* FindParam(const benchd::v1::Parameters& parameters, const std::string& name);
 

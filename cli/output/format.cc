@@ -46,20 +46,8 @@ std::string FormatMetric(double value) {
 std::string FormatExact(double value) { return fmt::format("{}", value); }
 
 std::string FormatState(benchd::v1::ExperimentState state) {
-  switch (state) {
-    case benchd::v1::EXPERIMENT_STATE_PENDING:
-      return "pending";
-    case benchd::v1::EXPERIMENT_STATE_RUNNING:
-      return "running";
-    case benchd::v1::EXPERIMENT_STATE_SUCCEEDED:
-      return "succeeded";
-    case benchd::v1::EXPERIMENT_STATE_FAILED:
-      return "failed";
-    case benchd::v1::EXPERIMENT_STATE_CANCELLED:
-      return "cancelled";
-    default:
-      return "unknown";
-  }
+  const std::string name = common::ExperimentStateName(state);
+  return name.empty() ? "unknown" : name;
 }
 
 std::string FormatParameters(const benchd::v1::Parameters& parameters) {

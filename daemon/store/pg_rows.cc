@@ -1,6 +1,7 @@
 #include "daemon/store/pg_rows.h"
 
 #include "absl/status/status.h"
+#include "common/proto_json.h"
 #include "daemon/store/pg_statements.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -8,22 +9,7 @@ namespace benchd::daemon {
 
 using benchd::v1::ExperimentState;
 
-std::string ExperimentStateText(ExperimentState state) {
-  switch (state) {
-    case benchd::v1::EXPERIMENT_STATE_PENDING:
-      return "pending";
-    case benchd::v1::EXPERIMENT_STATE_RUNNING:
-      return "running";
-    case benchd::v1::EXPERIMENT_STATE_SUCCEEDED:
-      return "succeeded";
-    case benchd::v1::EXPERIMENT_STATE_FAILED:
-      return "failed";
-    case benchd::v1::EXPERIMENT_STATE_CANCELLED:
-      return "cancelled";
-    default:
-      return "";
-  }
-}
+std::string ExperimentStateText(ExperimentState state) { return common::ExperimentStateName(state); }
 
 absl::StatusOr<ExperimentState> ExperimentStateFromText(const std::string& text) {
   for (ExperimentState state :
