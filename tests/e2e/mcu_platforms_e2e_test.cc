@@ -20,6 +20,7 @@ using benchd::agent::testing::SimBoard;
 // The MCU study's means (agents/sim/data/mcu_tflm_latency_ms.csv), in us.
 constexpr double kLeNetInt8F767Us = 8045.5337;
 constexpr double kLeNetFloat32F767Us = 19967.1834;
+constexpr double kLeNetInt8F469Us = 16106.0121;
 
 // YAML single quotes keep the JSON argv templates' double quotes as text.
 std::string McuDevice(const std::string& name, const std::string& platform, const SimBoard& board) {
@@ -46,8 +47,10 @@ TEST(McuPlatformsE2ETest, SweepOnBoardsMatchesTheStudyAndAModelThatDoesNotFitIsN
   std::filesystem::create_directories(boards);
   SimBoard f767(boards, "f767");
   SimBoard l496(boards, "l496");
-  ASSERT_TRUE(f767.ok() && l496.ok());
-  cluster.StartAgent("mcu-agent", McuDevice("f767", "nucleo-f767zi", f767) + McuDevice("l496", "nucleo-l496zg", l496));
+  SimBoard f469(boards, "f469");
+  ASSERT_TRUE(f767.ok() && l496.ok() && f469.ok());
+  cluster.StartAgent("mcu-agent", McuDevice("f767", "nucleo-f767zi", f767) + McuDevice("l496", "nucleo-l496zg", l496) +
+                                      McuDevice("f469", "disco-f469ni", f469));
 
   const std::string lenet = cluster.WriteFile("lenet.yaml", R"(name: e2e-mcu-lenet
 platform: nucleo-f767zi
@@ -65,12 +68,27 @@ matrix:
   cmsis_nn: [true]
 run: {warmup: 2, iterations: 20, timeout: 2m, retries: 2}
 )");
+  const std::string disco = cluster.WriteFile("disco.yaml", R"(name: e2e-mcu-disco
+platform: disco-f469ni
+model: {topology: LeNet, dataset: MNIST}
+matrix: {dtype: [int8], cmsis_nn: [true]}
+run: {warmup: 2, iterations: 10, timeout: 2m}
+)");
   CommandResult submit = cluster.Benchctl({"submit", lenet});
   ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
   submit = cluster.Benchctl({"submit", resnet});
   ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
-  ASSERT_TRUE(WaitUntil([&] { return SweepDone(cluster, 1) && SweepDone(cluster, 2); }, std::chrono::seconds(180)))
-      << cluster.Logs() << f767.Log() << l496.Log();
+  submit = cluster.Benchctl({"submit", disco});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
+  ASSERT_TRUE(WaitUntil([&] { return SweepDone(cluster, 1) && SweepDone(cluster, 2) && SweepDone(cluster, 3); },
+                        std::chrono::seconds(180)))
+      << cluster.Logs() << f767.Log() << l496.Log() << f469.Log();
+
+  // LeNet int8 on the DISCO-F469NI (Cortex-M4 at 180 MHz): the study's figure.
+  EXPECT_NEAR(StoredNumber(cluster.QueryValue("SELECT r.mean_us FROM runs r JOIN experiments e ON e.id = "
+                                              "r.experiment_id WHERE e.sweep_id = 3 AND r.state = 'succeeded'")),
+              kLeNetInt8F469Us, 0.01)
+      << cluster.Logs() << f469.Log();
 
   // LeNet on the F767ZI: both dtypes succeed with the published figures
   // (noise is off; ticks are whole cycles), 20 samples each, firmware
