@@ -24,8 +24,8 @@ grpc::Status RequirePositiveId(int64_t id, const char* what) {
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog,
-                                               Scheduler& scheduler, SweepEvents& events)
-    : store_(store), catalog_(catalog), scheduler_(scheduler), events_(events) {}
+                                               Scheduler& scheduler, SweepEvents& events, size_t max_sweep_points)
+    : store_(store), catalog_(catalog), scheduler_(scheduler), events_(events), max_sweep_points_(max_sweep_points) {}
 
 grpc::Status CoordinatorServiceImpl::SubmitSweep(grpc::ServerContext*, const benchd::v1::SubmitSweepRequest* request,
                                                  benchd::v1::SubmitSweepResponse* response) {
@@ -33,6 +33,7 @@ grpc::Status CoordinatorServiceImpl::SubmitSweep(grpc::ServerContext*, const ben
   if (file_name.size() > kMaxFileNameLength) file_name.resize(kMaxFileNameLength);
   PlanOptions options;
   options.prune_invalid = request->prune_invalid();
+  options.max_points = max_sweep_points_;
   if (request->resume_sweep_id() != 0) {
     if (auto status = RequirePositiveId(request->resume_sweep_id(), "resume_sweep_id"); !status.ok()) return status;
     auto measured = store_.SucceededPointKeys(request->resume_sweep_id());

@@ -15,7 +15,7 @@ namespace benchd::daemon {
 class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Service {
  public:
   CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog, Scheduler& scheduler,
-                         SweepEvents& events);
+                         SweepEvents& events, size_t max_sweep_points);
 
   grpc::Status SubmitSweep(grpc::ServerContext*, const benchd::v1::SubmitSweepRequest*,
                            benchd::v1::SubmitSweepResponse*) override;
@@ -39,6 +39,7 @@ class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Serv
   const common::PlatformCatalog& catalog_;
   Scheduler& scheduler_;
   SweepEvents& events_;
+  const size_t max_sweep_points_;
 };
 
 }  // namespace benchd::daemon

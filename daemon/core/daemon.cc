@@ -87,7 +87,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   parts->scheduler = std::make_unique<Scheduler>(*parts->store, parts->agents, parts->events,
                                                  Scheduler::Options{config.lease, config.scheduler_tick});
   parts->coordinator_service =
-      std::make_unique<CoordinatorServiceImpl>(*parts->store, parts->catalog, *parts->scheduler, parts->events);
+      std::make_unique<CoordinatorServiceImpl>(*parts->store, parts->catalog, *parts->scheduler, parts->events,
+                                               static_cast<size_t>(config.max_sweep_points));
   parts->agent_service = std::make_unique<AgentServiceImpl>(*parts->store, parts->agents, *parts->scheduler,
                                                             parts->events, config.heartbeat_interval, config.lease);
 

@@ -13,7 +13,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text, const st
   DaemonConfig config;
   if (root.IsNull()) return config;
   BENCHD_RETURN_IF_ERROR(ctx.CheckMap(root, "", {"listen", "database", "data_dir", "log_level", "db_pool_size",
-                                                 "heartbeat_interval", "lease", "scheduler_tick"}));
+                                                 "heartbeat_interval", "lease", "scheduler_tick",
+                                                 "max_sweep_points"}));
   if (root["listen"]) {
     BENCHD_ASSIGN_OR_RETURN(config.listen, ctx.ReadString(root["listen"], "listen"));
   }
@@ -38,6 +39,10 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text, const st
   }
   if (root["scheduler_tick"]) {
     BENCHD_ASSIGN_OR_RETURN(config.scheduler_tick, ctx.ReadDuration(root["scheduler_tick"], "scheduler_tick"));
+  }
+  if (root["max_sweep_points"]) {
+    BENCHD_ASSIGN_OR_RETURN(config.max_sweep_points,
+                            ctx.ReadInt(root["max_sweep_points"], "max_sweep_points", 1, 100'000'000));
   }
   return config;
 }

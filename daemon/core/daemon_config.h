@@ -26,6 +26,8 @@ struct DaemonConfig {
   std::chrono::milliseconds lease{std::chrono::seconds(30)};
   // How often the scheduler looks for expired leases even when nothing happens.
   std::chrono::milliseconds scheduler_tick{std::chrono::seconds(1)};
+  // A submitted sweep with more points than this is refused.
+  int64_t max_sweep_points = 1'000'000;
 };
 
 // Reads a daemon configuration file. Unknown keys and wrong types are errors

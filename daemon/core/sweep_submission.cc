@@ -13,6 +13,7 @@ absl::StatusOr<PlannedSweep> PlanSweep(const std::string& yaml, const std::strin
   BENCHD_ASSIGN_OR_RETURN(common::SweepSpec spec, common::ParseSweep(yaml, file_name));
   common::ExpandOptions expand_options;
   expand_options.prune_invalid = options.prune_invalid;
+  expand_options.max_points = options.max_points;
   BENCHD_ASSIGN_OR_RETURN(common::Expansion expansion, common::ExpandSweep(spec, catalog, expand_options));
 
   PlannedSweep planned;

@@ -15,6 +15,7 @@ namespace benchd::daemon {
 
 struct PlanOptions {
   bool prune_invalid = false;
+  size_t max_points = 1'000'000;
   // Resubmission: points with these keys already succeeded in `resumed_from`.
   int64_t resumed_from = 0;
   std::set<std::string> measured_point_keys;

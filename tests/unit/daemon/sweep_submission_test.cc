@@ -28,6 +28,16 @@ TEST(SweepSubmissionTest, PlansExperimentsWithRunSettings) {
   EXPECT_EQ(tx2->sweep.experiments[0].config_key, "power_mode=maxq");
 }
 
+TEST(SweepSubmissionTest, ThePointCapIsConfigurable) {
+  auto catalog = common::PlatformCatalog::Builtin();
+  PlanOptions options;
+  options.max_points = 3;
+  auto planned = PlanSweep("name: s\nplatform: host-cpu\nmatrix: {batch: [1, 2], threads: [1, 2]}\n", "s.yaml",
+                           *catalog, options);
+  ASSERT_FALSE(planned.ok());
+  EXPECT_NE(std::string(planned.status().message()).find("more than 3 points"), std::string::npos) << planned.status();
+}
+
 TEST(SweepSubmissionTest, UnknownPlatformIsInvalidArgument) {
   auto catalog = common::PlatformCatalog::Builtin();
   auto sweep = PlanSweep("name: s\nplatform: gpu9\n", "s.yaml", *catalog);

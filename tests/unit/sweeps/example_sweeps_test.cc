@@ -80,6 +80,32 @@ const std::map<std::string, ExpectedPlan>& Expected() {
          {"edgetpu", 6 * 2},
          {"tx2", 2 * 2 * 3 * 8},
          {"ncs2", 8}}}},
+      // The simulated lab, a few points per seed platform:
+      //   host-cpu:      MLP FP32, INT8                                = 2
+      //   tx2:           MLP FP16 x power modes maxn, maxq             = 2
+      //   ncs2:          MLP FP16                                      = 1
+      //   zcu104-finn:   MLP INT2, INT4                                = 2
+      //   zcu104-bismo:  MLP INT2, INT4                                = 2
+      //   zcu102-dpu:    GoogLeNetv1, ResNet-50                        = 2
+      //   zcu104-dpu:    ResNet-50, MobileNetv1                        = 2
+      //   ultra96-dpu:   GoogLeNetv1, ResNet-50                        = 2
+      //   edgetpu:       MobileNetv1, EfficientNet-S x clocks fast, slow = 4
+      //   each MCU:      LeNet-MNIST int8, float32                     = 2
+      //   2 + 2 + 1 + 2 + 2 + 2 + 2 + 2 + 4 + 3 x 2 = 25
+      {"simlab.yaml",
+       {25,
+        {{"host-cpu", 2},
+         {"tx2", 2},
+         {"ncs2", 1},
+         {"zcu104-finn", 2},
+         {"zcu104-bismo", 2},
+         {"zcu102-dpu", 2},
+         {"zcu104-dpu", 2},
+         {"ultra96-dpu", 2},
+         {"edgetpu", 2 * 2},
+         {"nucleo-l496zg", 2},
+         {"disco-f469ni", 2},
+         {"nucleo-f767zi", 2}}}},
       // Per board: 2 models x 2 dtypes x 2 CMSIS-NN x 3 opt levels x 2 FPU = 48.
       {"mcu-tflm.yaml",
        {144,
@@ -161,7 +187,7 @@ TEST_P(ExampleSweepTest, PlanReportsTheSameCounts) {
 INSTANTIATE_TEST_SUITE_P(ConfigsSweeps, ExampleSweepTest,
                          ::testing::Values("quickstart.yaml", "qutibench-mnist.yaml",
                                            "qutibench-cifar10-cnv.yaml", "qutibench-imagenet.yaml",
-                                           "mcu-tflm.yaml"),
+                                           "mcu-tflm.yaml", "simlab.yaml"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param.substr(0, info.param.find('.'));
                            for (char& c : name)
