@@ -140,8 +140,7 @@ absl::StatusOr<RunResult> CommandDriver::Run(const RunRequest& request, const st
   values["run_id"] = std::to_string(request.run_id);
   values["work_dir"] = request.work_dir;
 
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point deadline = Clock::now() + timeout;
+  const RepeatBudget budget(context, timeout);
   RunResult result;
   std::vector<double> all_latency_us;
   std::vector<std::string> last_argv;
@@ -155,15 +154,13 @@ absl::StatusOr<RunResult> CommandDriver::Run(const RunRequest& request, const st
   std::map<std::string, ExtraAccumulator> extras;
   std::vector<std::string> extra_order;
   for (int repeat = 0; repeat < repeats; ++repeat) {
-    const std::string repeat_context = fmt::format("{} repeat {}", context, repeat);
-    if (cancel.load()) return absl::CancelledError(repeat_context + ": cancelled");
+    const std::string repeat_context = budget.ContextOf(repeat);
+    absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
+    if (!remaining_or.ok()) return remaining_or.status();
     values["repeat"] = std::to_string(repeat);
     absl::StatusOr<std::vector<std::string>> argv = options_.argv.Expand(values);
     if (!argv.ok()) return common::WithContext(argv.status(), repeat_context);
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (remaining <= milliseconds::zero()) {
-      return absl::DeadlineExceededError(repeat_context + ": run timeout used up by earlier repeats");
-    }
+    const milliseconds remaining = *remaining_or;
     absl::StatusOr<CommandOutput> output = RunOnce(*argv, repeat, remaining, request.work_dir, cancel);
     if (!output.ok()) return common::WithContext(output.status(), repeat_context);
     RepeatSamples samples;

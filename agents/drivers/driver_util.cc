@@ -92,4 +92,19 @@ absl::StatusOr<std::chrono::milliseconds> DurationOption(std::string_view driver
   return *parsed;
 }
 
+RepeatBudget::RepeatBudget(std::string context, std::chrono::milliseconds timeout)
+    : context_(std::move(context)), deadline_(std::chrono::steady_clock::now() + timeout) {}
+
+std::string RepeatBudget::ContextOf(int repeat) const { return context_ + " repeat " + std::to_string(repeat); }
+
+absl::StatusOr<std::chrono::milliseconds> RepeatBudget::Next(int repeat, const std::atomic<bool>& cancel) const {
+  if (cancel.load()) return absl::CancelledError(ContextOf(repeat) + ": cancelled");
+  const auto remaining =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+  if (remaining <= std::chrono::milliseconds::zero()) {
+    return absl::DeadlineExceededError(ContextOf(repeat) + ": run timeout used up by earlier repeats");
+  }
+  return remaining;
+}
+
 }  // namespace benchd::agent

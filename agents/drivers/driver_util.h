@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include <atomic>
 #include "benchd/v1/common.pb.h"
 #include "common/process_runner.h"
 
@@ -39,5 +40,21 @@ bool IsExecutable(const std::string& program);
 [[nodiscard]] absl::StatusOr<std::chrono::milliseconds> DurationOption(std::string_view driver,
                                                                        std::string_view key,
                                                                        std::string_view value);
+
+// One run timeout shared by a run's repeats: each repeat gets what the
+// earlier ones left, and a cancelled run starts no further repeat.
+class RepeatBudget {
+ public:
+  RepeatBudget(std::string context, std::chrono::milliseconds timeout);
+  // "<context> repeat N", for messages about that repeat.
+  std::string ContextOf(int repeat) const;
+  // The time left for `repeat`. Errors: CANCELLED when `cancel` is set,
+  // DEADLINE_EXCEEDED when earlier repeats used the whole timeout.
+  [[nodiscard]] absl::StatusOr<std::chrono::milliseconds> Next(int repeat, const std::atomic<bool>& cancel) const;
+
+ private:
+  std::string context_;
+  std::chrono::steady_clock::time_point deadline_;
+};
 
 }  // namespace benchd::agent

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "agents/drivers/driver_util.h"
 #include "agents/drivers/tool_driver_support.h"
 #include "agents/parsers/text_scan.h"
 #include "common/statistics.h"
@@ -209,8 +210,7 @@ absl::StatusOr<RunResult> JetsonDriver::Run(const RunRequest& request, const std
   absl::StatusOr<Plan> plan = PlanRun(request);
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point deadline = Clock::now() + plan->limits.timeout;
+  const RepeatBudget budget(context, plan->limits.timeout);
   RunResult result;
   std::vector<double> all_latency, all_compute;
   double end_to_end_sum = 0, qps_sum = 0;
@@ -218,12 +218,10 @@ absl::StatusOr<RunResult> JetsonDriver::Run(const RunRequest& request, const std
   std::vector<std::string> warnings;
   TrtexecOutput last;
   for (int repeat = 0; repeat < plan->limits.repeats; ++repeat) {
-    const std::string repeat_context = fmt::format("{} repeat {}", context, repeat);
-    if (cancel.load()) return absl::CancelledError(repeat_context + ": cancelled");
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (remaining <= milliseconds::zero()) {
-      return absl::DeadlineExceededError(repeat_context + ": run timeout used up by earlier repeats");
-    }
+    const std::string repeat_context = budget.ContextOf(repeat);
+    absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
+    if (!remaining_or.ok()) return remaining_or.status();
+    const milliseconds remaining = *remaining_or;
     absl::StatusOr<RepeatOutcome> outcome = RunRepeat(*plan, repeat, remaining, request.work_dir, cancel);
     if (!outcome.ok()) return common::WithContext(outcome.status(), repeat_context);
     RepeatSamples samples;

@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "agents/drivers/driver_util.h"
 #include "agents/drivers/tool_driver_support.h"
 #include "agents/parsers/benchmark_app_parser.h"
 #include "common/status_util.h"
@@ -98,16 +99,13 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
   absl::StatusOr<Plan> plan = PlanRun(request);
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point deadline = Clock::now() + plan->limits.timeout;
+  const RepeatBudget budget(context, plan->limits.timeout);
   std::vector<BenchmarkAppOutput> outputs;
   for (int repeat = 0; repeat < plan->limits.repeats; ++repeat) {
-    const std::string repeat_context = fmt::format("{} repeat {}", context, repeat);
-    if (cancel.load()) return absl::CancelledError(repeat_context + ": cancelled");
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (remaining <= milliseconds::zero()) {
-      return absl::DeadlineExceededError(repeat_context + ": run timeout used up by earlier repeats");
-    }
+    const std::string repeat_context = budget.ContextOf(repeat);
+    absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
+    if (!remaining_or.ok()) return remaining_or.status();
+    const milliseconds remaining = *remaining_or;
     common::ProcessSpec spec;
     spec.argv = plan->argv;
     spec.extra_env = options_.environment;
