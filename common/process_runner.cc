@@ -236,16 +236,23 @@ absl::StatusOr<ProcessOutcome> Launch(const ProcessSpec& spec, const bfs::path& 
   for (const auto& [name, value] : spec.extra_env) env[name] = value;
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
+  // Tools read no input unless a run gives them a file (BISMO's batch mode).
+  // Boost opens that file in the child, where a failure would go unnoticed,
+  // so it is checked here.
+  if (!spec.stdin_path.empty() && ::access(spec.stdin_path.c_str(), R_OK) != 0) {
+    return absl::NotFoundError(fmt::format("stdin file '{}' cannot be read: {}", spec.stdin_path, std::strerror(errno)));
+  }
+  const boost::filesystem::path stdin_file(spec.stdin_path.empty() ? "/dev/null" : spec.stdin_path);
   bp::group group;
   const auto start = Clock::now();
   std::error_code launch_error;
   bp::child child =
       spec.working_dir.empty()
           ? bp::child(bp::exe = exe, bp::args = args, env, group,
-                      bp::std_in<bp::null, bp::std_out> out.pipe(), bp::std_err > err.pipe(),
+                      bp::std_in < stdin_file, bp::std_out > out.pipe(), bp::std_err > err.pipe(),
                       launch_error)
           : bp::child(bp::exe = exe, bp::args = args, env, group,
-                      bp::std_in<bp::null, bp::std_out> out.pipe(), bp::std_err > err.pipe(),
+                      bp::std_in < stdin_file, bp::std_out > out.pipe(), bp::std_err > err.pipe(),
                       bp::start_dir = spec.working_dir, launch_error);
   if (launch_error) {
     const int code = launch_error.value();

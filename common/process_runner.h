@@ -24,6 +24,8 @@ struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is a path or a name looked up on PATH
   std::map<std::string, std::string> extra_env;  // added to the inherited environment
   std::string working_dir;                       // empty: inherit
+  // A file the program reads as its standard input; empty: /dev/null.
+  std::string stdin_path;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   // Output beyond this many bytes per stream is dropped (and flagged), so a
   // runaway tool cannot exhaust the agent's memory.

@@ -48,10 +48,8 @@ absl::StatusOr<std::unique_ptr<Driver>> BismoDriver::Create(const DriverOptions&
     if (value.empty()) return absl::InvalidArgumentError(std::string(kName) + " option '" + key + "' is empty");
     if (key == "app") {
       parsed.app = value;
-    } else if (key == "stdin_exec") {
-      parsed.stdin_exec = value;
     } else {
-      return absl::InvalidArgumentError("bismo option '" + key + "' is unknown: known are app, stdin_exec, env.<NAME>");
+      return absl::InvalidArgumentError("bismo option '" + key + "' is unknown: known are app, env.<NAME>");
     }
   }
   if (parsed.app.empty()) return absl::InvalidArgumentError("bismo option 'app' is required");
@@ -65,7 +63,8 @@ absl::StatusOr<BismoReport> BismoDriver::RunBatch(const std::string& input_path,
                                                   const std::string& artifact_stem, milliseconds timeout,
                                                   const std::atomic<bool>* cancel) {
   common::ProcessSpec spec;
-  spec.argv = {options_.stdin_exec, input_path, options_.app, "b"};
+  spec.argv = {options_.app, "b"};
+  spec.stdin_path = input_path;
   spec.extra_env = options_.env;
   spec.working_dir = work_dir;
   spec.timeout = timeout;

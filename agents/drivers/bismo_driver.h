@@ -10,9 +10,7 @@
 // depth = inputs, cols = batch x output pixels, bits = the precision's width
 // for weights and activations), writes them, warm-up and timed inferences in
 // order, to bismo-repeat-<r>.in in the run directory, and launches
-//   <stdin_exec> <that file> <app> b
-// once per repeat: benchd-stdin-exec makes the file the app's stdin, because
-// the process runner starts tools with an empty stdin.
+// `<app> b` once per repeat with that file as its standard input.
 //
 // The overlay does every precision it was built for, so nothing is
 // reconfigured (the platform has no configuration key); loading its bitstream
@@ -22,7 +20,6 @@
 //
 // Options:
 //   app         required: the BISMO benchmark program (BISMO's `app` / testapp)
-//   stdin_exec  default "benchd-stdin-exec"
 //   env.<NAME>  environment of every launch
 // Parameters: precision (INT1..INT8, required), topology (MLP or CNV,
 // required), pruning (default 100), batch (1..4096, default 1).
@@ -67,7 +64,6 @@ class BismoDriver final : public Driver {
 
   struct Options {
     std::string app;
-    std::string stdin_exec = "benchd-stdin-exec";
     std::map<std::string, std::string> env;
   };
 

@@ -1,6 +1,6 @@
 // End to end on the FPGA platforms, with simulated boards: benchctl -> benchd
 // -> bench-agent -> vitis-dpu / finn / bismo driver -> sim-test_performance
-// (+ sim-xdputil) / sim-finn-driver / benchd-stdin-exec + sim-bismo-bench ->
+// (+ sim-xdputil) / sim-finn-driver / sim-bismo-bench (stdin from a file) ->
 // PostgreSQL. The simulators run without noise (env.BENCHD_SIM_NOISE in the
 // driver options, passed on to every tool), so the stored figures must be
 // QuTiBench's published ones, up to the digits the tools print.
@@ -42,7 +42,6 @@ std::string FinnDevice(const std::string& name, const std::string& packages, con
 std::string BismoDevice(const std::string& name, const std::string& extra_env = "") {
   return "  - name: " + name + "\n    driver: bismo\n    platform: zcu104-bismo\n    options:\n"
          "      app: \"" + Cluster::BinPath("sim-bismo-bench") + "\"\n"
-         "      stdin_exec: \"" + Cluster::BinPath("benchd-stdin-exec") + "\"\n"
          "      env.BENCHD_SIM_NOISE: \"0\"\n" + extra_env;
 }
 

@@ -38,7 +38,7 @@ class BismoDriverTest : public ::testing::Test {
   void SetUp() override { work_dir_ = testing::FreshDir("bismo_driver"); }
   std::unique_ptr<Driver> MakeDriver() {
     absl::StatusOr<std::unique_ptr<Driver>> driver = BismoDriver::Create(
-        {{"app", "/home/xilinx/bismo/app"}, {"stdin_exec", "/opt/benchd/bin/benchd-stdin-exec"}}, runner_);
+        {{"app", "/home/xilinx/bismo/app"}}, runner_);
     EXPECT_TRUE(driver.ok()) << driver.status();
     return driver.ok() ? *std::move(driver) : nullptr;
   }
@@ -63,8 +63,8 @@ TEST_F(BismoDriverTest, FeedsTheNetworkLayerByLayerThroughStdin) {
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(runner_.specs.size(), 1u);
   const std::string input = work_dir_ + "/bismo-repeat-0.in";
-  EXPECT_THAT(runner_.specs[0].argv,
-              ElementsAre("/opt/benchd/bin/benchd-stdin-exec", input, "/home/xilinx/bismo/app", "b"));
+  EXPECT_THAT(runner_.specs[0].argv, ElementsAre("/home/xilinx/bismo/app", "b"));
+  EXPECT_EQ(runner_.specs[0].stdin_path, input);
   EXPECT_EQ(runner_.specs[0].working_dir, work_dir_);
   // rows depth cols lhsbits rhsbits: MLP at 12.5 % has 256 hidden units.
   const std::string inference = "256 784 8 2 2\n256 256 8 2 2\n256 256 8 2 2\n10 256 8 2 2\n";
@@ -121,10 +121,10 @@ TEST_F(BismoDriverTest, FailuresAreClassified) {
   runner_.AddExit(0, testing::ReadGolden("bismo", "garbage.txt"));
   EXPECT_EQ(driver->Run(Request("INT2", 8, 0, 1), cancel_).status().code(), absl::StatusCode::kDataLoss);
 
-  runner_.AddExit(125, "", "benchd-stdin-exec: open '/x': No such file or directory\n");
-  absl::StatusOr<RunResult> helper = driver->Run(Request("INT2", 8, 0, 1), cancel_);
-  EXPECT_EQ(helper.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(helper.status().message()), HasSubstr("exit code 125"));
+  runner_.AddExit(125, "", "app: cannot open the overlay\n");
+  absl::StatusOr<RunResult> crashed = driver->Run(Request("INT2", 8, 0, 1), cancel_);
+  EXPECT_EQ(crashed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(crashed.status().message()), HasSubstr("exit code 125"));
 }
 
 TEST_F(BismoDriverTest, UnsupportedValuesFailBeforeLaunch) {
@@ -151,7 +151,7 @@ TEST_F(BismoDriverTest, ProbeBenchmarksOneMultiplyToReadTheOverlay) {
   ASSERT_TRUE(environment.ok()) << environment.status();
   EXPECT_EQ(runner_.specs[0].argv[2], "/home/xilinx/bismo/app");
   EXPECT_EQ(runner_.inputs[0], "8 256 8 1 1\n0\n");
-  EXPECT_FALSE(std::filesystem::exists(runner_.specs[0].argv[1]));  // the temporary input is gone
+  EXPECT_FALSE(std::filesystem::exists(runner_.specs[0].stdin_path));  // the temporary input is gone
   EXPECT_EQ(environment->entries().at("hw_fclk_mhz"), "200");
   EXPECT_EQ(environment->entries().at("hw_peak_perf_binops"), "6553.6");
   runner_.AddExit(255, "Run with cmdline argument: \n");
@@ -161,8 +161,7 @@ TEST_F(BismoDriverTest, ProbeBenchmarksOneMultiplyToReadTheOverlay) {
 TEST(BismoDriverCreateTest, ValidatesOptions) {
   FakeProcessRunner runner;
   EXPECT_THAT(std::string(BismoDriver::Create({}, runner).status().message()), HasSubstr("'app' is required"));
-  EXPECT_EQ(BismoDriver::Create({{"app", "a"}, {"stdin_exec", ""}}, runner).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BismoDriver::Create({{"app", ""}}, runner).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(BismoDriver::Create({{"app", "a"}, {"bits", "2"}}, runner).status().code(),
             absl::StatusCode::kInvalidArgument);
 }

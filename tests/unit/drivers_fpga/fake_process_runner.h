@@ -30,10 +30,10 @@ class FakeProcessRunner final : public common::ProcessRunner {
                                              const std::atomic<bool>* cancel) override {
     specs.push_back(spec);
     cancels.push_back(cancel);
-    // argv[1] of a benchd-stdin-exec launch is the file given as stdin.
+    // What a tool would read on stdin, kept for assertions.
     std::string input;
-    if (spec.argv.size() > 1) {
-      std::ifstream file(spec.argv[1]);
+    if (!spec.stdin_path.empty()) {
+      std::ifstream file(spec.stdin_path);
       std::ostringstream text;
       text << file.rdbuf();
       input = text.str();

@@ -47,6 +47,25 @@ TEST(ProcessRunnerTest, CapturesStdoutAndStderrSeparately) {
   EXPECT_EQ(outcome->Describe(), "exit code 0");
 }
 
+TEST(ProcessRunnerTest, StdinIsEmptyUnlessAFileIsGiven) {
+  BoostProcessRunner runner;
+  auto empty = runner.Run(Spec({"wc", "-c"}));
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->stdout_text, "0\n");
+
+  benchd::testing::TempDir dir;
+  const std::string input = dir.path() + "/input.txt";
+  std::ofstream(input) << "256 784 8 2 2\n0\n";
+  ProcessSpec spec = Spec({"cat"});
+  spec.stdin_path = input;
+  auto fed = runner.Run(spec);
+  ASSERT_TRUE(fed.ok()) << fed.status();
+  EXPECT_EQ(fed->stdout_text, "256 784 8 2 2\n0\n");
+
+  spec.stdin_path = dir.path() + "/missing.txt";
+  EXPECT_FALSE(runner.Run(spec).ok());
+}
+
 TEST(ProcessRunnerTest, ReportsExitCode) {
   BoostProcessRunner runner;
   auto outcome = runner.Run(Spec({"sh", "-c", "exit 3"}));
