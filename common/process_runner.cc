@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <mutex>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/filesystem/operations.hpp>
@@ -229,6 +230,12 @@ absl::StatusOr<bfs::path> ResolveProgram(const std::string& program) {
 absl::StatusOr<ProcessOutcome> Launch(const ProcessSpec& spec, const bfs::path& exe,
                                       const std::atomic<bool>* cancel) {
   asio::io_context io;
+  // Pipes are made close-on-exec only after Boost creates them; a fork by
+  // another thread in between would hand this run's pipe ends to an unrelated
+  // child, and this run would then wait for that child to exit before its
+  // output ends. Creating pipes and forking under one lock closes that window.
+  static std::mutex launch_mutex;
+  std::unique_lock launch_lock(launch_mutex);
   StreamDrain out(io, spec.max_output_bytes);
   StreamDrain err(io, spec.max_output_bytes);
 
@@ -254,6 +261,7 @@ absl::StatusOr<ProcessOutcome> Launch(const ProcessSpec& spec, const bfs::path& 
           : bp::child(bp::exe = exe, bp::args = args, env, group,
                       bp::std_in < stdin_file, bp::std_out > out.pipe(), bp::std_err > err.pipe(),
                       bp::start_dir = spec.working_dir, launch_error);
+  launch_lock.unlock();
   if (launch_error) {
     const int code = launch_error.value();
     const std::string message = fmt::format("launch failed: {}", launch_error.message());

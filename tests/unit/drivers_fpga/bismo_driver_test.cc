@@ -149,7 +149,7 @@ TEST_F(BismoDriverTest, ProbeBenchmarksOneMultiplyToReadTheOverlay) {
   runner_.AddExit(0, Output({500}));
   absl::StatusOr<benchd::v1::Environment> environment = driver->Probe();
   ASSERT_TRUE(environment.ok()) << environment.status();
-  EXPECT_EQ(runner_.specs[0].argv[2], "/home/xilinx/bismo/app");
+  EXPECT_EQ(runner_.specs[0].argv[0], "/home/xilinx/bismo/app");
   EXPECT_EQ(runner_.inputs[0], "8 256 8 1 1\n0\n");
   EXPECT_FALSE(std::filesystem::exists(runner_.specs[0].stdin_path));  // the temporary input is gone
   EXPECT_EQ(environment->entries().at("hw_fclk_mhz"), "200");
