@@ -153,14 +153,9 @@ absl::StatusOr<RunResult> EdgeTpuDriver::Run(const RunRequest& request, const st
     const std::string repeat_context = budget.ContextOf(repeat);
     absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
     if (!remaining_or.ok()) return remaining_or.status();
-    const milliseconds remaining = *remaining_or;
-    common::ProcessSpec spec;
-    spec.argv = plan->argv;
-    spec.extra_env = options_.environment;
-    spec.working_dir = request.work_dir;
-    spec.timeout = remaining;
     absl::StatusOr<common::ProcessOutcome> outcome =
-        RunTool(runner_, spec, &cancel, request.work_dir, fmt::format("benchmark_model-repeat-{}", repeat));
+        RunRepeatTool(runner_, plan->argv, options_.environment, request.work_dir, *remaining_or, &cancel,
+                      fmt::format("benchmark_model-repeat-{}", repeat));
     if (!outcome.ok()) return common::WithContext(outcome.status(), repeat_context);
     // TFLite logs to stderr; some builds to stdout. Parse both, in that order.
     absl::StatusOr<BenchmarkModelOutput> output =

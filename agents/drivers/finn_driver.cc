@@ -292,15 +292,9 @@ absl::StatusOr<benchd::v1::Environment> FinnDriver::Probe() {
   if (!fs::is_directory(options_.bitstream_dir, error)) {
     return absl::UnavailableError(context + ": bitstream_dir '" + options_.bitstream_dir + "' is not a directory");
   }
-  common::ProcessSpec spec;
-  spec.argv = {options_.python, "-c", kProbeCode};
-  spec.extra_env = options_.env;
-  spec.timeout = kProbeTimeout;
-  absl::StatusOr<common::ProcessOutcome> outcome = fpga::Launch(runner_, spec, nullptr);
-  if (!outcome.ok()) return common::WithContext(outcome.status(), context);
-  if (absl::Status status = fpga::OutcomeStatus(*outcome); !status.ok()) {
-    return absl::UnavailableError(context + ": " + std::string(status.message()));
-  }
+  absl::StatusOr<common::ProcessOutcome> outcome =
+      fpga::RunProbe(runner_, {options_.python, "-c", kProbeCode}, options_.env, kProbeTimeout, context);
+  if (!outcome.ok()) return outcome.status();
   absl::StatusOr<FinnRuntimeInfo> info = ParseFinnProbe(outcome->stdout_text);
   if (!info.ok()) return absl::UnavailableError(context + ": " + std::string(info.status().message()));
   benchd::v1::Environment environment;

@@ -1,5 +1,7 @@
 #include "agents/drivers/fpga_driver_support.h"
 
+#include "common/status_util.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -121,6 +123,21 @@ absl::StatusOr<common::ProcessOutcome> Launch(common::ProcessRunner& runner, con
   if (!outcome.ok()) {
     return absl::UnavailableError("launch '" + (spec.argv.empty() ? std::string() : spec.argv[0]) +
                                   "': " + std::string(outcome.status().message()));
+  }
+  return outcome;
+}
+
+absl::StatusOr<common::ProcessOutcome> RunProbe(common::ProcessRunner& runner, std::vector<std::string> argv,
+                                                const std::map<std::string, std::string>& env,
+                                                std::chrono::milliseconds timeout, const std::string& context) {
+  common::ProcessSpec spec;
+  spec.argv = std::move(argv);
+  spec.extra_env = env;
+  spec.timeout = timeout;
+  absl::StatusOr<common::ProcessOutcome> outcome = Launch(runner, spec, nullptr);
+  if (!outcome.ok()) return common::WithContext(outcome.status(), context);
+  if (absl::Status status = OutcomeStatus(*outcome); !status.ok()) {
+    return absl::UnavailableError(context + ": " + std::string(status.message()));
   }
   return outcome;
 }

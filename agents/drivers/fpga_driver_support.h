@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,15 @@ std::string FormatNumber(double value);
 [[nodiscard]] absl::StatusOr<common::ProcessOutcome> Launch(common::ProcessRunner& runner,
                                                            const common::ProcessSpec& spec,
                                                            const std::atomic<bool>* cancel);
+
+// Runs a board's probe command (`argv` with `env`, bounded by `timeout`) and
+// returns its outcome when it exited 0; any failure is UNAVAILABLE prefixed
+// with `context`, because a device whose probe fails is not usable.
+[[nodiscard]] absl::StatusOr<common::ProcessOutcome> RunProbe(common::ProcessRunner& runner,
+                                                             std::vector<std::string> argv,
+                                                             const std::map<std::string, std::string>& env,
+                                                             std::chrono::milliseconds timeout,
+                                                             const std::string& context);
 
 // Writes `text` to `work_dir`/`name` (SaveText) so a surprising figure can be
 // traced to what the tool printed; no-op for an empty `work_dir`.

@@ -105,14 +105,9 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
     const std::string repeat_context = budget.ContextOf(repeat);
     absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
     if (!remaining_or.ok()) return remaining_or.status();
-    const milliseconds remaining = *remaining_or;
-    common::ProcessSpec spec;
-    spec.argv = plan->argv;
-    spec.extra_env = options_.environment;
-    spec.working_dir = request.work_dir;
-    spec.timeout = remaining;
     absl::StatusOr<common::ProcessOutcome> outcome =
-        RunTool(runner_, spec, &cancel, request.work_dir, fmt::format("benchmark_app-repeat-{}", repeat));
+        RunRepeatTool(runner_, plan->argv, options_.environment, request.work_dir, *remaining_or, &cancel,
+                      fmt::format("benchmark_app-repeat-{}", repeat));
     if (!outcome.ok()) return common::WithContext(outcome.status(), repeat_context);
     absl::StatusOr<BenchmarkAppOutput> output = ParseBenchmarkAppOutput(outcome->stdout_text);
     if (!output.ok()) return common::WithContext(output.status(), repeat_context);

@@ -199,4 +199,17 @@ benchd::v1::LatencyStats StatsFromFigures(const LatencyFigures& figures, std::op
   return stats;
 }
 
+absl::StatusOr<common::ProcessOutcome> RunRepeatTool(common::ProcessRunner& runner,
+                                                     const std::vector<std::string>& argv,
+                                                     const std::map<std::string, std::string>& env,
+                                                     const std::string& work_dir, std::chrono::milliseconds timeout,
+                                                     const std::atomic<bool>* cancel, const std::string& raw_name) {
+  common::ProcessSpec spec;
+  spec.argv = argv;
+  spec.extra_env = env;
+  spec.working_dir = work_dir;
+  spec.timeout = timeout;
+  return RunTool(runner, spec, cancel, work_dir, raw_name);
+}
+
 }  // namespace benchd::agent

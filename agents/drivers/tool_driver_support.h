@@ -96,6 +96,16 @@ struct RunLimits {
                                                              const std::string& work_dir,
                                                              const std::string& raw_name);
 
+// RunTool for one repeat of a run: `argv` with `env`, in and saving its raw
+// output to `work_dir` as `<raw_name>.stdout|.stderr`, bounded by `timeout`.
+[[nodiscard]] absl::StatusOr<common::ProcessOutcome> RunRepeatTool(common::ProcessRunner& runner,
+                                                                  const std::vector<std::string>& argv,
+                                                                  const std::map<std::string, std::string>& env,
+                                                                  const std::string& work_dir,
+                                                                  std::chrono::milliseconds timeout,
+                                                                  const std::atomic<bool>* cancel,
+                                                                  const std::string& raw_name);
+
 // LatencyStats from a tool's printed figures, for tools that give no
 // per-inference samples: count, mean, min, max, median and the percentiles it
 // printed (50/90/95/99); std when given as the sample standard deviation

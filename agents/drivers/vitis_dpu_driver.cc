@@ -226,15 +226,9 @@ absl::StatusOr<benchd::v1::Environment> VitisDpuDriver::Probe() {
   if (!std::filesystem::is_regular_file(options_.image_list, error)) {
     return absl::UnavailableError(context + ": image list '" + options_.image_list + "' is not a file");
   }
-  common::ProcessSpec spec;
-  spec.argv = {options_.xdputil, "query"};
-  spec.extra_env = options_.env;
-  spec.timeout = kProbeTimeout;
-  absl::StatusOr<common::ProcessOutcome> outcome = fpga::Launch(runner_, spec, nullptr);
-  if (!outcome.ok()) return common::WithContext(outcome.status(), context);
-  if (absl::Status status = fpga::OutcomeStatus(*outcome); !status.ok()) {
-    return absl::UnavailableError(context + ": " + std::string(status.message()));
-  }
+  absl::StatusOr<common::ProcessOutcome> outcome =
+      fpga::RunProbe(runner_, {options_.xdputil, "query"}, options_.env, kProbeTimeout, context);
+  if (!outcome.ok()) return outcome.status();
   absl::StatusOr<XdputilInfo> info = ParseXdputilQuery(outcome->stdout_text);
   if (!info.ok()) return absl::UnavailableError(context + ": " + std::string(info.status().message()));
 
