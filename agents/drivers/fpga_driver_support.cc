@@ -1,7 +1,5 @@
 #include "agents/drivers/fpga_driver_support.h"
 
-#include "common/status_util.h"
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,6 +9,7 @@
 #include "agents/drivers/driver_util.h"
 #include "agents/parsers/text_scan.h"
 #include "common/proto_json.h"
+#include "common/status_util.h"
 
 namespace benchd::agent::fpga {
 namespace {
