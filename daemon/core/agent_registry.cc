@@ -30,4 +30,10 @@ void AgentRegistry::CancelAll() {
   for (const auto& session : Snapshot()) session->Cancel();
 }
 
+std::shared_ptr<AgentSession> AgentRegistry::Find(const std::string& agent_name) const {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(agent_name);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
 }  // namespace benchd::daemon

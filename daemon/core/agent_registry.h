@@ -21,6 +21,8 @@ class AgentRegistry {
   // Removes `session` if it is still the registered one for its agent.
   void Remove(const std::shared_ptr<AgentSession>& session);
   std::vector<std::shared_ptr<AgentSession>> Snapshot() const;
+  // The agent's session, or null when it is not connected here.
+  std::shared_ptr<AgentSession> Find(const std::string& agent_name) const;
   // Cancels every session's stream (daemon shutdown).
   void CancelAll();
 

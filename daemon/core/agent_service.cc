@@ -62,8 +62,10 @@ grpc::Status AgentServiceImpl::Attach(
   benchd::v1::CoordinatorMessage welcome;
   welcome.mutable_welcome()->set_agent_name(hello.agent_name());
   welcome.mutable_welcome()->set_heartbeat_interval_ms(static_cast<int32_t>(heartbeat_interval_.count()));
+  welcome.mutable_welcome()->set_lease_ms(lease_.count());
   session->Send(std::move(welcome));
-  scheduler_.Kick();
+  // Its devices and whatever its reconnect requeued are news to the snapshot.
+  scheduler_.WorkChanged();
 
   grpc::Status result = grpc::Status::OK;
   benchd::v1::AgentMessage message;
@@ -72,9 +74,9 @@ grpc::Status AgentServiceImpl::Attach(
     if (message.has_report()) {
       handled = HandleReport(*session, message.report());
     } else if (message.has_heartbeat()) {
-      std::vector<int64_t> runs(message.heartbeat().active_run_ids().begin(),
-                                message.heartbeat().active_run_ids().end());
-      handled = store_.RecordHeartbeat(hello.agent_name(), runs, lease_);
+      handled = HandleHeartbeat(*session, message.heartbeat());
+    } else if (message.has_health_result()) {
+      handled = HandleHealthResult(*session, message.health_result());
     } else {
       handled = absl::InvalidArgumentError("unexpected message after hello");
     }
@@ -92,6 +94,38 @@ grpc::Status AgentServiceImpl::Attach(
   }
   spdlog::info("agent={} disconnected", hello.agent_name());
   return result;
+}
+
+absl::Status AgentServiceImpl::HandleHeartbeat(AgentSession& session, const benchd::v1::Heartbeat& heartbeat) {
+  std::vector<int64_t> runs(heartbeat.active_run_ids().begin(), heartbeat.active_run_ids().end());
+  auto renewed = store_.RecordHeartbeat(session.agent_name(), runs, lease_);
+  if (!renewed.ok()) return common::WithContext(renewed.status(), "record heartbeat");
+  // Sent after the commit: the agent may count on the lease from the moment
+  // it sent the heartbeat.
+  benchd::v1::CoordinatorMessage reply;
+  benchd::v1::LeaseRenewed* lease = reply.mutable_lease_renewed();
+  lease->set_heartbeat_seq(heartbeat.seq());
+  lease->set_lease_ms(lease_.count());
+  lease->mutable_run_ids()->Add(renewed->begin(), renewed->end());
+  session.Send(std::move(reply));
+  return absl::OkStatus();
+}
+
+absl::Status AgentServiceImpl::HandleHealthResult(AgentSession& session, const benchd::v1::HealthResult& result) {
+  auto recovered = store_.RecordHealthCheck(session.agent_name(), result.device(), result.healthy(), result.detail());
+  if (absl::IsNotFound(recovered.status())) {
+    spdlog::warn("agent={}: health result for unknown device '{}'", session.agent_name(), result.device());
+    return absl::OkStatus();
+  }
+  if (!recovered.ok()) return common::WithContext(recovered.status(), "record health check");
+  if (*recovered) {
+    spdlog::info("agent={} device={}: health check passed; back in service", session.agent_name(), result.device());
+    scheduler_.WorkChanged();
+  } else {
+    spdlog::warn("agent={} device={}: health check {}: {}", session.agent_name(), result.device(),
+                 result.healthy() ? "passed" : "failed", result.detail());
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AgentServiceImpl::HandleReport(AgentSession& session, const benchd::v1::Report& report) {
@@ -117,9 +151,15 @@ absl::Status AgentServiceImpl::HandleReport(AgentSession& session, const benchd:
   session.Send(std::move(reply));
 
   const bool run_over = report.has_run_finished() || ingested->outcome == IngestOutcome::kRejected;
-  if (run_over) {
-    session.MarkRunDone(report.run_id());
-    scheduler_.Kick();
+  if (run_over && session.MarkRunDone(report.run_id())) {
+    scheduler_.RunEnded(report.run_id());
+    // A failure may have requeued the experiment or quarantined the device.
+    const bool failed = report.has_run_finished() && !report.run_finished().succeeded();
+    if (failed || ingested->device_quarantined) {
+      scheduler_.WorkChanged();
+    } else {
+      scheduler_.Kick();
+    }
   }
   if (ingested->outcome == IngestOutcome::kStored &&
       (report.has_run_finished() || report.has_run_started())) {

@@ -28,6 +28,9 @@ class AgentServiceImpl final : public benchd::v1::AgentService::Service {
  private:
   // Handles one report; returns an error only when the store failed.
   absl::Status HandleReport(AgentSession& session, const benchd::v1::Report& report);
+  // Renews the leases and answers with LeaseRenewed.
+  absl::Status HandleHeartbeat(AgentSession& session, const benchd::v1::Heartbeat& heartbeat);
+  absl::Status HandleHealthResult(AgentSession& session, const benchd::v1::HealthResult& result);
 
   Store& store_;
   AgentRegistry& agents_;

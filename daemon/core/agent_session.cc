@@ -6,7 +6,12 @@ namespace benchd::daemon {
 
 AgentSession::AgentSession(const benchd::v1::Hello& hello, grpc::ServerContext* context, AgentStream* stream)
     : agent_name_(hello.agent_name()), context_(context), stream_(stream) {
-  for (const auto& device : hello.devices()) devices_[device.name()].platform = device.platform();
+  for (const auto& device : hello.devices()) {
+    DeviceView& view = devices_[device.name()].view;
+    view.platform = device.platform();
+    view.labels.insert(device.labels().begin(), device.labels().end());
+    view.config_key = device.config_key();
+  }
   for (const auto& run : hello.active_runs()) {
     if (run.executing() && devices_.count(run.device())) devices_[run.device()].run_id = run.run_id();
   }
@@ -56,29 +61,40 @@ void AgentSession::WriteLoop() {
   }
 }
 
-std::vector<DeviceSlot> AgentSession::IdleDevices() const {
+std::vector<AgentSession::IdleDevice> AgentSession::IdleDevices() const {
   std::lock_guard lock(mutex_);
-  std::vector<DeviceSlot> slots;
-  if (closing_) return slots;
+  std::vector<IdleDevice> idle;
+  if (closing_) return idle;
   for (const auto& [name, state] : devices_) {
-    if (!state.run_id) slots.push_back({agent_name_, name, state.platform});
+    if (!state.run_id) idle.push_back({{agent_name_, name, state.view.platform}, state.view});
   }
-  return slots;
+  return idle;
 }
 
-bool AgentSession::MarkBusy(const std::string& device, int64_t run_id) {
+bool AgentSession::MarkBusy(const std::string& device, int64_t run_id, const std::string& config_key) {
   std::lock_guard lock(mutex_);
   auto it = devices_.find(device);
   if (it == devices_.end() || it->second.run_id) return false;
   it->second.run_id = run_id;
+  it->second.view.config_key = config_key;
   return true;
 }
 
-void AgentSession::MarkRunDone(int64_t run_id) {
+bool AgentSession::MarkRunDone(int64_t run_id) {
   std::lock_guard lock(mutex_);
+  bool freed = false;
   for (auto& [name, state] : devices_) {
-    if (state.run_id == run_id) state.run_id.reset();
+    if (state.run_id == run_id) {
+      state.run_id.reset();
+      freed = true;
+    }
   }
+  return freed;
+}
+
+bool AgentSession::HasDevice(const std::string& device) const {
+  std::lock_guard lock(mutex_);
+  return devices_.count(device) != 0;
 }
 
 }  // namespace benchd::daemon

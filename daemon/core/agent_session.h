@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "benchd/v1/agent_service.grpc.pb.h"
+#include "daemon/core/scheduling_policy.h"
 #include "daemon/store/store.h"
 
 namespace benchd::daemon {
@@ -40,12 +41,19 @@ class AgentSession {
   // Ends the stream from our side, e.g. when the agent connected again.
   void Cancel();
 
-  // Devices with no run, as slots for the scheduler.
-  std::vector<DeviceSlot> IdleDevices() const;
-  // Records that `device` runs `run_id`; false if the device is unknown or busy.
-  bool MarkBusy(const std::string& device, int64_t run_id);
-  // Frees the device running `run_id`, if any.
-  void MarkRunDone(int64_t run_id);
+  struct IdleDevice {
+    DeviceSlot slot;
+    DeviceView view;
+  };
+  // Devices with no run, for the scheduler.
+  std::vector<IdleDevice> IdleDevices() const;
+  // Records that `device` runs `run_id`, set up for `config_key`; false if
+  // the device is unknown or busy.
+  bool MarkBusy(const std::string& device, int64_t run_id, const std::string& config_key);
+  // Frees the device running `run_id`; false if no device was running it.
+  bool MarkRunDone(int64_t run_id);
+  // Whether the agent has `device` (for health checks and cancels).
+  bool HasDevice(const std::string& device) const;
 
  private:
   void WriteLoop();
@@ -59,7 +67,7 @@ class AgentSession {
   std::deque<benchd::v1::CoordinatorMessage> outbound_;
   bool closing_ = false;
   struct DeviceState {
-    std::string platform;
+    DeviceView view;
     std::optional<int64_t> run_id;
   };
   std::map<std::string, DeviceState> devices_;

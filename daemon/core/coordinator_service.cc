@@ -24,8 +24,14 @@ grpc::Status RequirePositiveId(int64_t id, const char* what) {
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog,
-                                               Scheduler& scheduler, SweepEvents& events, size_t max_sweep_points)
-    : store_(store), catalog_(catalog), scheduler_(scheduler), events_(events), max_sweep_points_(max_sweep_points) {}
+                                               Scheduler& scheduler, SweepEvents& events, AgentRegistry& agents,
+                                               size_t max_sweep_points)
+    : store_(store),
+      catalog_(catalog),
+      scheduler_(scheduler),
+      events_(events),
+      agents_(agents),
+      max_sweep_points_(max_sweep_points) {}
 
 grpc::Status CoordinatorServiceImpl::SubmitSweep(grpc::ServerContext*, const benchd::v1::SubmitSweepRequest* request,
                                                  benchd::v1::SubmitSweepResponse* response) {
@@ -55,7 +61,7 @@ grpc::Status CoordinatorServiceImpl::SubmitSweep(grpc::ServerContext*, const ben
   spdlog::info("sweep={} '{}' submitted with {} experiment(s)", *sweep_id, planned->sweep.name,
                planned->sweep.experiments.size());
   events_.Notify();
-  scheduler_.Kick();
+  scheduler_.WorkChanged();
   return grpc::Status::OK;
 }
 
@@ -132,7 +138,7 @@ grpc::Status CoordinatorServiceImpl::RerunSweep(grpc::ServerContext*, const benc
   response->set_requeued(*requeued);
   spdlog::info("sweep={}: {} failed experiment(s) requeued", request->sweep_id(), *requeued);
   events_.Notify();
-  scheduler_.Kick();
+  scheduler_.WorkChanged();
   return grpc::Status::OK;
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 
 // The user-facing gRPC service: submit sweeps, follow their progress, list
-// experiments and agents, query results. Handlers validate their request,
-// then call the store; errors become gRPC statuses through ToGrpcStatus.
+// experiments and agents, query results (coordinator_service.cc); cancel
+// sweeps, drain agents, enable devices, list events (operator_rpcs.cc).
+// Handlers validate their request, then call the store; errors become gRPC
+// statuses through ToGrpcStatus.
 
 #include "benchd/v1/coordinator_service.grpc.pb.h"
 #include "common/platform_catalog.h"
+#include "daemon/core/agent_registry.h"
 #include "daemon/core/scheduler.h"
 #include "daemon/core/sweep_events.h"
 #include "daemon/store/store.h"
@@ -15,7 +18,7 @@ namespace benchd::daemon {
 class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Service {
  public:
   CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog, Scheduler& scheduler,
-                         SweepEvents& events, size_t max_sweep_points);
+                         SweepEvents& events, AgentRegistry& agents, size_t max_sweep_points);
 
   grpc::Status SubmitSweep(grpc::ServerContext*, const benchd::v1::SubmitSweepRequest*,
                            benchd::v1::SubmitSweepResponse*) override;
@@ -33,12 +36,21 @@ class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Serv
                           benchd::v1::ListAgentsResponse*) override;
   grpc::Status RerunSweep(grpc::ServerContext*, const benchd::v1::RerunSweepRequest*,
                           benchd::v1::RerunSweepResponse*) override;
+  grpc::Status CancelSweep(grpc::ServerContext*, const benchd::v1::CancelSweepRequest*,
+                           benchd::v1::CancelSweepResponse*) override;
+  grpc::Status DrainAgent(grpc::ServerContext*, const benchd::v1::DrainAgentRequest*,
+                          benchd::v1::DrainAgentResponse*) override;
+  grpc::Status SetDeviceEnabled(grpc::ServerContext*, const benchd::v1::SetDeviceEnabledRequest*,
+                                benchd::v1::SetDeviceEnabledResponse*) override;
+  grpc::Status ListEvents(grpc::ServerContext*, const benchd::v1::ListEventsRequest*,
+                          benchd::v1::ListEventsResponse*) override;
 
  private:
   Store& store_;
   const common::PlatformCatalog& catalog_;
   Scheduler& scheduler_;
   SweepEvents& events_;
+  AgentRegistry& agents_;
   const size_t max_sweep_points_;
 };
 

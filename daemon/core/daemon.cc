@@ -79,16 +79,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   PgStoreOptions store_options;
   store_options.dsn = dsn;
   store_options.pool_size = config.db_pool_size;
+  store_options.quarantine_after = config.quarantine_after;
+  store_options.retry = {config.retry_backoff, config.retry_backoff_max};
   auto store = std::make_unique<PgStore>(store_options);
   BENCHD_RETURN_IF_ERROR(common::WithContext(store->Open(), "open the database"));
   parts->store = std::move(store);
 
   BENCHD_ASSIGN_OR_RETURN(parts->catalog, common::PlatformCatalog::Builtin());
   parts->scheduler = std::make_unique<Scheduler>(*parts->store, parts->agents, parts->events,
-                                                 Scheduler::Options{config.lease, config.scheduler_tick});
+                                                 Scheduler::Options{.lease = config.lease,
+                                                                    .tick = config.scheduler_tick,
+                                                                    .health_check_interval =
+                                                                        config.health_check_interval});
   parts->coordinator_service =
       std::make_unique<CoordinatorServiceImpl>(*parts->store, parts->catalog, *parts->scheduler, parts->events,
-                                               static_cast<size_t>(config.max_sweep_points));
+                                               parts->agents, static_cast<size_t>(config.max_sweep_points));
   parts->agent_service = std::make_unique<AgentServiceImpl>(*parts->store, parts->agents, *parts->scheduler,
                                                             parts->events, config.heartbeat_interval, config.lease);
 

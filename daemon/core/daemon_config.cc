@@ -14,7 +14,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text, const st
   if (root.IsNull()) return config;
   BENCHD_RETURN_IF_ERROR(ctx.CheckMap(root, "", {"listen", "database", "data_dir", "log_level", "db_pool_size",
                                                  "heartbeat_interval", "lease", "scheduler_tick",
-                                                 "max_sweep_points"}));
+                                                 "max_sweep_points", "quarantine_after", "health_check_interval",
+                                                 "retry_backoff", "retry_backoff_max"}));
   if (root["listen"]) {
     BENCHD_ASSIGN_OR_RETURN(config.listen, ctx.ReadString(root["listen"], "listen"));
   }
@@ -43,6 +44,21 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text, const st
   if (root["max_sweep_points"]) {
     BENCHD_ASSIGN_OR_RETURN(config.max_sweep_points,
                             ctx.ReadInt(root["max_sweep_points"], "max_sweep_points", 1, 100'000'000));
+  }
+  if (root["quarantine_after"]) {
+    BENCHD_ASSIGN_OR_RETURN(config.quarantine_after,
+                            ctx.ReadInt(root["quarantine_after"], "quarantine_after", 1, 1000));
+  }
+  if (root["health_check_interval"]) {
+    BENCHD_ASSIGN_OR_RETURN(config.health_check_interval,
+                            ctx.ReadDuration(root["health_check_interval"], "health_check_interval"));
+  }
+  if (root["retry_backoff"]) {
+    BENCHD_ASSIGN_OR_RETURN(config.retry_backoff, ctx.ReadDuration(root["retry_backoff"], "retry_backoff"));
+  }
+  if (root["retry_backoff_max"]) {
+    BENCHD_ASSIGN_OR_RETURN(config.retry_backoff_max,
+                            ctx.ReadDuration(root["retry_backoff_max"], "retry_backoff_max"));
   }
   return config;
 }
@@ -73,6 +89,12 @@ absl::Status ValidateDaemonConfig(const DaemonConfig& config) {
         "lease: must be at least twice heartbeat_interval, or one late heartbeat loses a run");
   }
   if (config.scheduler_tick.count() <= 0) return absl::InvalidArgumentError("scheduler_tick: must be positive");
+  if (config.health_check_interval.count() <= 0) {
+    return absl::InvalidArgumentError("health_check_interval: must be positive");
+  }
+  if (config.retry_backoff.count() < 0 || config.retry_backoff_max < config.retry_backoff) {
+    return absl::InvalidArgumentError("retry_backoff_max: must be at least retry_backoff");
+  }
   return absl::OkStatus();
 }
 

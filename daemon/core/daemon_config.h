@@ -28,6 +28,14 @@ struct DaemonConfig {
   std::chrono::milliseconds scheduler_tick{std::chrono::seconds(1)};
   // A submitted sweep with more points than this is refused.
   int64_t max_sweep_points = 1'000'000;
+  // This many consecutive infrastructure failures quarantine a device.
+  int quarantine_after = 3;
+  // A quarantined device with a health-check command is checked this often.
+  std::chrono::milliseconds health_check_interval{std::chrono::seconds(60)};
+  // An experiment requeued after an infrastructure failure waits
+  // retry_backoff, doubling per attempt up to retry_backoff_max.
+  std::chrono::milliseconds retry_backoff{std::chrono::seconds(1)};
+  std::chrono::milliseconds retry_backoff_max{std::chrono::minutes(1)};
 };
 
 // Reads a daemon configuration file. Unknown keys and wrong types are errors

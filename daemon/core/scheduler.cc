@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/core/scheduling_policy.h"
+
 namespace benchd::daemon {
 
 Scheduler::Scheduler(Store& store, AgentRegistry& agents, SweepEvents& events, Options options)
-    : store_(store), agents_(agents), events_(events), options_(options) {}
+    : store_(store), agents_(agents), events_(events), options_(options), reload_every_(options.refresh) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -20,6 +22,13 @@ void Scheduler::Kick() {
   }
   wake_.notify_one();
 }
+
+void Scheduler::WorkChanged() {
+  work_changed_ = true;
+  Kick();
+}
+
+void Scheduler::RunEnded(int64_t run_id) { ledger_.RunEnded(run_id, std::chrono::steady_clock::now()); }
 
 void Scheduler::Stop() {
   {
@@ -42,44 +51,131 @@ void Scheduler::Loop() {
 }
 
 void Scheduler::RunOnce() {
+  const TimePoint now = std::chrono::steady_clock::now();
+  ExpireLeasesIfDue(now);
+  ReloadIfDue(now);
+  AssignFreeDevices(now);
+  SendHealthChecks(now);
+}
+
+void Scheduler::ExpireLeasesIfDue(TimePoint now) {
+  if (now - leases_checked_at_ < options_.tick) return;
+  leases_checked_at_ = now;
   auto expired = store_.ExpireLeases();
   if (!expired.ok()) {
     spdlog::warn("scheduler: expire leases: {}", expired.status().ToString());
   } else if (!expired->lost_run_ids.empty()) {
     spdlog::warn("scheduler: {} run(s) lost their lease and were requeued", expired->lost_run_ids.size());
+    for (int64_t run_id : expired->lost_run_ids) ledger_.RunEnded(run_id, now);
+    work_changed_ = true;
     events_.Notify();
   }
-  AssignIdleDevices();
 }
 
-void Scheduler::AssignIdleDevices() {
-  bool assigned_any = false;
+void Scheduler::ReloadIfDue(TimePoint now) {
+  if (!work_changed_.exchange(false) && now - loaded_at_ < reload_every_) return;
+  const TimePoint started = std::chrono::steady_clock::now();
+  auto groups = store_.LoadWorkGroups();
+  auto health = store_.LoadDeviceHealth();
+  if (!groups.ok() || !health.ok()) {
+    spdlog::warn("scheduler: load snapshot: {}",
+                 (!groups.ok() ? groups.status() : health.status()).ToString());
+    work_changed_ = true;  // try again next pass
+    return;
+  }
+  groups_ = *std::move(groups);
+  health_.clear();
+  for (DeviceHealth& device : *health) {
+    auto key = std::make_pair(device.agent_name, device.device_name);
+    health_[key] = std::move(device);
+  }
+  loaded_at_ = now;
+  // A large backlog makes the grouping query slow; reloading it back to back
+  // would keep the database busy for little news.
+  reload_every_ = std::max<std::chrono::nanoseconds>(options_.refresh, 10 * (std::chrono::steady_clock::now() - started));
+}
+
+const DeviceHealth* Scheduler::HealthOf(const std::string& agent, const std::string& device) const {
+  auto it = health_.find({agent, device});
+  return it == health_.end() ? nullptr : &it->second;
+}
+
+void Scheduler::AssignFreeDevices(TimePoint now) {
+  if (groups_.empty()) return;
+  std::vector<ClaimRequest> requests;
+  std::vector<std::shared_ptr<AgentSession>> request_sessions;
+  const DeviceTimeOf device_time = [&](int64_t sweep_id) { return ledger_.Used(sweep_id, now); };
   for (const auto& session : agents_.Snapshot()) {
-    for (const DeviceSlot& slot : session->IdleDevices()) {
-      auto claim = store_.ClaimExperiment(slot, options_.lease);
-      if (!claim.ok()) {
-        spdlog::warn("scheduler: claim for agent={} device={}: {}", slot.agent_name, slot.device_name,
-                     claim.status().ToString());
-        return;  // the database is in trouble; try again at the next tick
+    for (const AgentSession::IdleDevice& idle : session->IdleDevices()) {
+      const DeviceHealth* health = HealthOf(idle.slot.agent_name, idle.slot.device_name);
+      if (health == nullptr) {
+        work_changed_ = true;  // attached since the snapshot: know its state first
+        continue;
       }
-      if (!claim->has_value()) continue;
-      const Claim& work = **claim;
-      if (!session->MarkBusy(slot.device_name, work.run_id)) continue;  // lease expiry will requeue it
-      benchd::v1::CoordinatorMessage message;
-      benchd::v1::Assign* assign = message.mutable_assign();
-      assign->set_run_id(work.run_id);
-      assign->set_experiment_id(work.experiment_id);
-      assign->set_device(slot.device_name);
-      *assign->mutable_parameters() = work.parameters;
-      *assign->mutable_settings() = work.settings;
-      assign->set_config_key(work.config_key);
-      session->Send(std::move(message));
-      spdlog::info("assigned experiment={} run={} attempt={} to agent={} device={}", work.experiment_id,
-                   work.run_id, work.attempt, slot.agent_name, slot.device_name);
-      assigned_any = true;
+      if (!health->enabled || health->quarantined || health->agent_draining) continue;
+      std::vector<const WorkGroup*> ranked = RankGroups(idle.view, groups_, device_time);
+      if (ranked.empty()) continue;
+      if (ranked.size() > options_.groups_per_claim) ranked.resize(options_.groups_per_claim);
+      requests.push_back({idle.slot, std::move(ranked), health->domains_json, options_.lease});
+      request_sessions.push_back(session);
     }
   }
+  if (requests.empty()) return;
+
+  auto outcomes = store_.ClaimBatch(requests);
+  if (!outcomes.ok()) {
+    spdlog::warn("scheduler: claim for {} device(s): {}", requests.size(), outcomes.status().ToString());
+    return;  // the database is in trouble; try again at the next tick
+  }
+  bool assigned_any = false;
+  for (size_t i = 0; i < outcomes->size(); ++i) {
+    const ClaimRequest& request = requests[i];
+    ClaimOutcome& outcome = (*outcomes)[i];
+    // A device narrowed by domains may find nothing in a group others can
+    // still take; only for unconstrained devices is an empty group empty.
+    if (request.domains_json == "{}") {
+      for (const WorkGroup* empty : outcome.came_up_empty) groups_[empty - groups_.data()].pending = 0;
+    }
+    if (!outcome.claim) continue;
+    const Claim& work = *outcome.claim;
+    const WorkGroup* from = request.groups[outcome.came_up_empty.size()];
+    groups_[from - groups_.data()].pending -= 1;
+    AgentSession& session = *request_sessions[i];
+    // A session that went away meanwhile: the run's lease expires and the
+    // experiment is requeued.
+    if (!session.MarkBusy(request.slot.device_name, work.run_id, work.config_key)) continue;
+    ledger_.RunStarted(work.run_id, work.sweep_id, now);
+    benchd::v1::CoordinatorMessage message;
+    benchd::v1::Assign* assign = message.mutable_assign();
+    assign->set_run_id(work.run_id);
+    assign->set_experiment_id(work.experiment_id);
+    assign->set_device(request.slot.device_name);
+    *assign->mutable_parameters() = work.parameters;
+    *assign->mutable_settings() = work.settings;
+    assign->set_config_key(work.config_key);
+    assign->set_attempt(work.attempt);
+    assign->set_lease_ms(options_.lease.count());
+    session.Send(std::move(message));
+    spdlog::debug("assigned experiment={} run={} attempt={} to agent={} device={}", work.experiment_id,
+                  work.run_id, work.attempt, request.slot.agent_name, request.slot.device_name);
+    assigned_any = true;
+  }
   if (assigned_any) events_.Notify();
+}
+
+void Scheduler::SendHealthChecks(TimePoint now) {
+  for (const auto& [key, health] : health_) {
+    if (!health.quarantined || !health.enabled || !health.has_health_check) continue;
+    auto& checked_at = health_checked_at_[key];
+    if (checked_at != TimePoint{} && now - checked_at < options_.health_check_interval) continue;
+    auto session = agents_.Find(health.agent_name);
+    if (session == nullptr || !session->HasDevice(health.device_name)) continue;
+    checked_at = now;
+    benchd::v1::CoordinatorMessage message;
+    message.mutable_health_check()->set_device(health.device_name);
+    session->Send(std::move(message));
+    spdlog::info("agent={} device={}: quarantined; health check requested", health.agent_name, health.device_name);
+  }
 }
 
 }  // namespace benchd::daemon

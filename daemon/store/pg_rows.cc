@@ -33,6 +33,8 @@ std::string RunStateText(benchd::v1::RunState state) {
       return "failed";
     case benchd::v1::RUN_STATE_LOST:
       return "lost";
+    case benchd::v1::RUN_STATE_CANCELLED:
+      return "cancelled";
     default:
       return "";
   }
@@ -142,7 +144,7 @@ std::string Int64ArrayText(const std::vector<int64_t>& values) {
 
 void InsertEvent(pqxx::work& tx, const Event& event) {
   tx.exec_prepared(sql::kInsertEvent, event.kind, event.sweep_id, event.experiment_id, event.run_id,
-                   event.agent, event.message);
+                   event.agent, event.message, event.device, event.duration_ms);
 }
 
 }  // namespace benchd::daemon

@@ -56,6 +56,8 @@ struct Event {
   std::optional<int64_t> run_id{};
   std::optional<std::string> agent{};
   std::string message{};
+  std::optional<std::string> device{};
+  std::optional<int64_t> duration_ms{};
 };
 void InsertEvent(pqxx::work& tx, const Event& event);
 

@@ -17,6 +17,21 @@ std::string AgentTime(const std::string& param) {
   return "coalesce(timestamptz 'epoch' + " + param + "::bigint * interval '1 microsecond', now())";
 }
 
+// True when the parameters `params` (jsonb) are within the device domains
+// `domains` (jsonb {"param": ["value", ...]}): every constrained parameter
+// the experiment has takes one of the listed values (in text form).
+std::string WithinDomains(const std::string& domains, const std::string& params) {
+  return "NOT EXISTS (SELECT 1 FROM jsonb_each(" + domains + ") AS dom(name, allowed)\n"
+         "            WHERE " + params + " ? dom.name AND NOT dom.allowed ? (" + params + " ->> dom.name))";
+}
+
+// A pending experiment `e` that no registered device could run: none has its
+// platform, its required labels and domains that admit its parameters.
+std::string Unschedulable() {
+  return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.platform = e.platform\n"
+         "  AND d.labels @> e.requires AND " + WithinDomains("d.domains", "e.parameters") + ")";
+}
+
 // A sweep with its progress, then `tail` (WHERE / ORDER BY). The mean
 // duration and the device count feed the ETA (see PgStore::GetProgress);
 // aggregates without GROUP BY always return a row, so a sweep with no runs
@@ -24,7 +39,8 @@ std::string AgentTime(const std::string& param) {
 std::string SweepWithProgress(const std::string& tail) {
   return "SELECT s.id, s.name, s.yaml, " + EpochMicros("s.submitted_at") + R"sql(,
        c.total, c.pending, c.running, c.succeeded, c.failed, c.cancelled,
-       d.mean_ms::double precision, d.devices, s.priority, coalesce(s.resumed_from, 0)
+       d.mean_ms::double precision, d.devices, s.priority, coalesce(s.resumed_from, 0),
+       c.unschedulable, d.recent, d.recent_window_s, s.cancelled_at IS NOT NULL
 FROM sweeps s
 CROSS JOIN LATERAL (
   SELECT count(*) AS total,
@@ -32,13 +48,18 @@ CROSS JOIN LATERAL (
          count(*) FILTER (WHERE state = 'running') AS running,
          count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
          count(*) FILTER (WHERE state = 'failed') AS failed,
-         count(*) FILTER (WHERE state = 'cancelled') AS cancelled
+         count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
+         count(*) FILTER (WHERE )sql" + Unschedulable() + R"sql() AS unschedulable
   FROM experiments e WHERE e.sweep_id = s.id) c
 CROSS JOIN LATERAL (
   SELECT avg(extract(epoch FROM r.finished_at - coalesce(r.started_at, r.assigned_at)) * 1000)
            FILTER (WHERE r.state IN ('succeeded', 'failed') AND r.finished_at IS NOT NULL)
            AS mean_ms,
-         count(DISTINCT (r.agent, r.device)) AS devices
+         count(DISTINCT (r.agent, r.device)) AS devices,
+         count(*) FILTER (WHERE r.state IN ('succeeded', 'failed')
+                            AND r.finished_at > now() - interval '5 minutes') AS recent,
+         extract(epoch FROM least(interval '5 minutes', now() - min(r.assigned_at)))::double precision
+           AS recent_window_s
   FROM runs r JOIN experiments e ON e.id = r.experiment_id
   WHERE e.sweep_id = s.id) d
 )sql" + tail;
@@ -61,7 +82,7 @@ std::string LoseRuns(const std::string& run_condition, const std::string& reason
   UPDATE experiments e
   SET state = CASE WHEN e.attempts < e.max_attempts THEN 'pending' ELSE 'failed' END,
       error = )sql" +
-         reason + R"sql(, failure_kind = 'infrastructure', updated_at = now()
+         reason + R"sql(, failure_kind = 'infrastructure', not_before = NULL, updated_at = now()
   FROM lost WHERE e.id = lost.experiment_id AND e.state = 'running'
   RETURNING e.id, e.sweep_id, e.state
 )
@@ -77,6 +98,7 @@ const std::vector<Statement>& Statements() {
        "INSERT INTO sweeps (name, yaml, priority, resumed_from) VALUES ($1, $2, $3, nullif($4::bigint, 0))\n"
        "RETURNING id"},
       {kSucceededPointKeys, "SELECT point_key FROM experiments WHERE sweep_id = $1 AND state = 'succeeded'"},
+      {kSweepCancelled, "SELECT cancelled_at IS NOT NULL FROM sweeps WHERE id = $1"},
       {kRequeueFailed,
        "UPDATE experiments SET state = 'pending', error = '', failure_kind = NULL, updated_at = now(),\n"
        "       attempt_budget = coalesce(attempt_budget, max_attempts),\n"
@@ -87,8 +109,8 @@ const std::vector<Statement>& Statements() {
       {kSweepExists, "SELECT 1 FROM sweeps WHERE id = $1"},
       {kExperimentsOfSweep,
        "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error, config_key, "
-       "point_key "
-       "FROM experiments WHERE sweep_id = $1 ORDER BY ordinal"},
+       "point_key, " + Unschedulable() + "\n"
+       "FROM experiments e WHERE sweep_id = $1 ORDER BY ordinal"},
       // DISTINCT ON guards against a second succeeded run of one experiment,
       // which the state machine should never produce: the newest wins.
       {kResultsOfSweep,
@@ -114,11 +136,14 @@ const std::vector<Statement>& Statements() {
       // $2 is a JSON array of {name, driver, platform, labels}: one statement
       // for any number of devices, with no SQL built from values.
       {kUpsertDevices,
-       "INSERT INTO devices (agent_id, name, driver, platform, labels)\n"
-       "SELECT $1, d->>'name', d->>'driver', d->>'platform', d->'labels'\n"
+       "INSERT INTO devices (agent_id, name, driver, platform, labels, domains, has_health_check,\n"
+       "                     config_key)\n"
+       "SELECT $1, d->>'name', d->>'driver', d->>'platform', d->'labels', d->'domains',\n"
+       "       (d->>'has_health_check')::boolean, d->>'config_key'\n"
        "FROM jsonb_array_elements($2::jsonb) AS d\n"
        "ON CONFLICT (agent_id, name) DO UPDATE SET driver = EXCLUDED.driver,\n"
-       "  platform = EXCLUDED.platform, labels = EXCLUDED.labels"},
+       "  platform = EXCLUDED.platform, labels = EXCLUDED.labels, domains = EXCLUDED.domains,\n"
+       "  has_health_check = EXCLUDED.has_health_check, config_key = EXCLUDED.config_key"},
       {kDeleteOtherDevices,
        "DELETE FROM devices WHERE agent_id = $1\n"
        "AND name NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"},
@@ -126,40 +151,100 @@ const std::vector<Statement>& Statements() {
        "UPDATE agents SET connected = false, last_seen = now() WHERE name = $1 RETURNING id"},
       {kTouchAgent,
        "UPDATE agents SET connected = true, last_seen = now() WHERE name = $1 RETURNING id"},
+      // A running run's lease never reaches past its start + timeout + one
+      // lease: an agent that keeps renewing a run stuck past its timeout
+      // still loses it.
       {kExtendAgentLeases,
-       "UPDATE runs SET lease_expires_at = now() + $3::bigint * interval '1 millisecond'\n"
-       "WHERE agent = $1 AND state IN ('assigned', 'running') AND id = ANY ($2::bigint[])"},
+       "UPDATE runs r SET lease_expires_at =\n"
+       "  CASE WHEN e.timeout_ms > 0 AND r.started_at IS NOT NULL\n"
+       "       THEN least(now() + $3::bigint * interval '1 millisecond',\n"
+       "                  r.started_at + (e.timeout_ms + $3::bigint) * interval '1 millisecond')\n"
+       "       ELSE now() + $3::bigint * interval '1 millisecond' END\n"
+       "FROM experiments e\n"
+       "WHERE e.id = r.experiment_id AND r.agent = $1 AND r.state IN ('assigned', 'running')\n"
+       "  AND r.id = ANY ($2::bigint[])\n"
+       "RETURNING r.id"},
       {kAllAgents, "SELECT id, name, hostname, version, connected, " + EpochMicros("last_seen") +
-                       " FROM agents ORDER BY name"},
+                       ", draining FROM agents ORDER BY name"},
       {kAllDevices,
        "SELECT d.agent_id, d.name, d.driver, d.platform, d.labels::text,\n"
-       "       EXISTS (SELECT 1 FROM runs r WHERE r.agent = a.name AND r.device = d.name\n"
-       "               AND r.state IN ('assigned', 'running'))\n"
+       "       coalesce((SELECT max(r.id) FROM runs r WHERE r.agent = a.name AND r.device = d.name\n"
+       "                 AND r.state IN ('assigned', 'running')), 0),\n"
+       "       d.enabled, d.quarantined, d.quarantine_reason, d.consecutive_failures, d.last_error,\n"
+       "       d.config_key, d.has_health_check, d.domains::text\n"
        "FROM devices d JOIN agents a ON a.id = d.agent_id ORDER BY d.agent_id, d.name"},
+      {kDeviceHealth,
+       "SELECT a.name, d.name, d.enabled, d.quarantined, a.draining, d.has_health_check, d.domains::text\n"
+       "FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.connected"},
+      {kSetAgentDraining,
+       "UPDATE agents SET draining = $2 WHERE name = $1\n"
+       "RETURNING (SELECT count(*) FROM runs WHERE agent = $1 AND state IN ('assigned', 'running'))"},
+      {kSetDeviceEnabled,
+       "UPDATE devices d SET enabled = $3,\n"
+       "  quarantined = d.quarantined AND NOT $3,\n"
+       "  quarantine_reason = CASE WHEN $3 THEN '' ELSE d.quarantine_reason END,\n"
+       "  consecutive_failures = CASE WHEN $3 THEN 0 ELSE d.consecutive_failures END\n"
+       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2 RETURNING d.id"},
+      {kRecoverDevice,
+       "UPDATE devices d SET quarantined = false, quarantine_reason = '', consecutive_failures = 0\n"
+       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2 AND d.quarantined\n"
+       "RETURNING d.id"},
+      {kDeviceExists,
+       "SELECT 1 FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.name = $1 AND d.name = $2"},
+      {kDeviceRunSucceeded,
+       "UPDATE devices d SET consecutive_failures = 0, config_key = coalesce($3, d.config_key)\n"
+       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2"},
+      // $5: whether the failure counts towards quarantine (infrastructure);
+      // returns the new count, so the caller sees the moment it reaches $4.
+      {kDeviceRunFailed,
+       "UPDATE devices d SET last_error = $3,\n"
+       "  consecutive_failures = d.consecutive_failures + CASE WHEN $5::boolean THEN 1 ELSE 0 END,\n"
+       "  quarantined = d.quarantined OR ($5::boolean AND d.consecutive_failures + 1 >= $4),\n"
+       "  quarantine_reason = CASE WHEN NOT d.quarantined AND $5::boolean\n"
+       "                            AND d.consecutive_failures + 1 >= $4\n"
+       "                       THEN (d.consecutive_failures + 1) || ' consecutive infrastructure failures; last: ' || $3\n"
+       "                       ELSE d.quarantine_reason END,\n"
+       "  config_key = coalesce($6, d.config_key)\n"
+       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2\n"
+       "RETURNING d.quarantined, d.consecutive_failures"},
 
-      // SKIP LOCKED: a concurrent claimer passes over the row this one holds
-      // instead of waiting for it and then finding it taken.
-      {kPickPendingExperiment,
-       "SELECT e.id, e.sweep_id, e.attempts, e.parameters::text, e.warmup, e.iterations, e.repeats,\n"
-       "       e.timeout_ms, e.config_key, e.min_duration_ms, e.power_sample_hz, e.power_idle_ms,\n"
-       "       e.power_base_ms\n"
+      {kWorkGroups,
+       "SELECT e.sweep_id, s.priority, e.platform, e.config_key, e.requires::text, count(*)\n"
        "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id\n"
-       "WHERE e.state = 'pending' AND e.platform = $1\n"
-       "ORDER BY s.priority DESC, e.sweep_id, e.ordinal LIMIT 1 FOR UPDATE OF e SKIP LOCKED"},
+       "WHERE e.state = 'pending' AND s.cancelled_at IS NULL\n"
+       "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.requires\n"
+       "ORDER BY e.sweep_id"},
+      // SKIP LOCKED: a concurrent claimer passes over the row this one holds
+      // instead of waiting for it and then finding it taken. $5: the
+      // device's domains.
+      {kClaimFromGroup,
+       "WITH picked AS (\n"
+       "  SELECT e.id FROM experiments e\n"
+       "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
+       "    AND e.requires = $4::jsonb AND (e.not_before IS NULL OR e.not_before <= now())\n"
+       "    AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
+       "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED)\n"
+       "UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"
+       "  updated_at = now()\n"
+       "FROM picked WHERE e.id = picked.id\n"
+       "RETURNING e.id, e.attempts, e.parameters::text, e.warmup, e.iterations, e.repeats,\n"
+       "  e.timeout_ms, e.config_key, e.min_duration_ms, e.power_sample_hz, e.power_idle_ms,\n"
+       "  e.power_base_ms"},
+      {kSetDeviceConfig,
+       "UPDATE devices d SET config_key = $3 FROM agents a\n"
+       "WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2"},
       {kInsertRun,
        "INSERT INTO runs (experiment_id, attempt, agent, device, lease_ms, lease_expires_at)\n"
        "VALUES ($1, $2, $3, $4, $5::bigint, now() + $5::bigint * interval '1 millisecond')\n"
        "RETURNING id"},
-      {kMarkExperimentRunning,
-       "UPDATE experiments SET state = 'running', attempts = attempts + 1, updated_at = now()\n"
-       "WHERE id = $1"},
       {kLoseAgentRuns, LoseRuns("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
       {kLoseExpiredRuns, LoseRuns("lease_expires_at < now()", "$1")},
 
       {kLockRun,
-       "SELECT r.agent, r.state, r.experiment_id, e.sweep_id\n"
+       "SELECT r.agent, r.state, r.experiment_id, e.sweep_id, r.device, r.attempt, e.attempts\n"
        "FROM runs r JOIN experiments e ON e.id = r.experiment_id\n"
        "WHERE r.id = $1 FOR UPDATE OF r"},
+      {kRunEventExists, "SELECT 1 FROM events WHERE run_id = $1 AND kind = $2 LIMIT 1"},
       {kReportExists, "SELECT 1 FROM run_reports WHERE run_id = $1 AND seq = $2"},
       {kLedgerReport,
        "INSERT INTO run_reports (run_id, seq, kind) VALUES ($1, $2, $3)\n"
@@ -184,19 +269,47 @@ WHERE id = $1)sql"},
       {kSucceedExperiment,
        "UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL,\n"
        "  updated_at = now() WHERE id = $1"},
+      // $4: retry after $5 milliseconds (retry_policy.h), else fail.
       {kFinishFailedAttempt,
        "UPDATE experiments\n"
-       "SET state = CASE WHEN $4::boolean AND attempts < max_attempts THEN 'pending'\n"
-       "                 ELSE 'failed' END,\n"
+       "SET state = CASE WHEN $4::boolean THEN 'pending' ELSE 'failed' END,\n"
+       "    not_before = CASE WHEN $4::boolean THEN now() + $5::bigint * interval '1 millisecond' END,\n"
        "    error = $2, failure_kind = $3, updated_at = now()\n"
        "WHERE id = $1 RETURNING state"},
+      {kExperimentAttempts, "SELECT attempts, max_attempts FROM experiments WHERE id = $1"},
       {kCountLatencySamples,
        "SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1),\n"
        "       (SELECT count(*) FROM latency_samples WHERE run_id = $1)"},
 
       {kInsertEvent,
-       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, message)\n"
-       "VALUES ($1, $2, $3, $4, $5, $6)"},
+       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, message, device, duration_ms)\n"
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"},
+      {kListEvents,
+       "SELECT * FROM (\n"
+       "  SELECT id, " + EpochMicros("at") + ", kind, coalesce(sweep_id, 0), coalesce(experiment_id, 0),\n"
+       "         coalesce(run_id, 0), coalesce(agent, ''), coalesce(device, ''), message,\n"
+       "         coalesce(duration_ms, 0)\n"
+       "  FROM events\n"
+       "  WHERE ($1::bigint = 0 OR sweep_id = $1) AND ($2::bigint = 0 OR run_id = $2)\n"
+       "    AND ($3::text = '' OR agent = $3) AND ($4::text = '' OR device = $4)\n"
+       "    AND ($5::text = '' OR kind = $5) AND id > $6::bigint\n"
+       "  ORDER BY id DESC LIMIT $7) newest\n"
+       "ORDER BY id"},
+
+      // Cancelling a sweep: runs first, then experiments (the lock order of
+      // every statement here).
+      {kCancelSweep,
+       "UPDATE sweeps SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = $1 RETURNING id"},
+      {kCancelSweepRuns,
+       "UPDATE runs r SET state = 'cancelled', finished_at = now(), error = 'sweep cancelled'\n"
+       "FROM experiments e\n"
+       "WHERE e.id = r.experiment_id AND e.sweep_id = $1 AND r.state IN ('assigned', 'running')\n"
+       "RETURNING r.id, r.agent, r.device, r.experiment_id"},
+      {kCancelSweepExperiments,
+       "WITH old AS (SELECT id, state FROM experiments\n"
+       "             WHERE sweep_id = $1 AND state IN ('pending', 'running') FOR UPDATE)\n"
+       "UPDATE experiments e SET state = 'cancelled', error = 'sweep cancelled', updated_at = now()\n"
+       "FROM old WHERE e.id = old.id RETURNING old.state"},
   };
   return kStatements;
 }

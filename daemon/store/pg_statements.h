@@ -21,6 +21,10 @@ inline constexpr char kResultsOfSweep[] = "results_of_sweep";
 inline constexpr char kMetricsOfSweep[] = "metrics_of_sweep";
 inline constexpr char kSucceededPointKeys[] = "succeeded_point_keys";
 inline constexpr char kRequeueFailed[] = "requeue_failed";
+inline constexpr char kSweepCancelled[] = "sweep_cancelled";
+inline constexpr char kCancelSweep[] = "cancel_sweep";
+inline constexpr char kCancelSweepRuns[] = "cancel_sweep_runs";
+inline constexpr char kCancelSweepExperiments[] = "cancel_sweep_experiments";
 
 // Agents and devices.
 inline constexpr char kUpsertAgent[] = "upsert_agent";
@@ -31,17 +35,26 @@ inline constexpr char kTouchAgent[] = "touch_agent";
 inline constexpr char kExtendAgentLeases[] = "extend_agent_leases";
 inline constexpr char kAllAgents[] = "all_agents";
 inline constexpr char kAllDevices[] = "all_devices";
+inline constexpr char kDeviceHealth[] = "device_health";
+inline constexpr char kSetAgentDraining[] = "set_agent_draining";
+inline constexpr char kSetDeviceEnabled[] = "set_device_enabled";
+inline constexpr char kRecoverDevice[] = "recover_device";
+inline constexpr char kDeviceExists[] = "device_exists";
+inline constexpr char kDeviceRunSucceeded[] = "device_run_succeeded";
+inline constexpr char kDeviceRunFailed[] = "device_run_failed";
 
 // Claims and leases.
-inline constexpr char kPickPendingExperiment[] = "pick_pending_experiment";
+inline constexpr char kWorkGroups[] = "work_groups";
+inline constexpr char kClaimFromGroup[] = "claim_from_group";
+inline constexpr char kSetDeviceConfig[] = "set_device_config";
 inline constexpr char kInsertRun[] = "insert_run";
-inline constexpr char kMarkExperimentRunning[] = "mark_experiment_running";
 inline constexpr char kLoseAgentRuns[] = "lose_agent_runs";
 inline constexpr char kLoseExpiredRuns[] = "lose_expired_runs";
 
 // Report ingestion.
 inline constexpr char kLockRun[] = "lock_run";
 inline constexpr char kReportExists[] = "report_exists";
+inline constexpr char kRunEventExists[] = "run_event_exists";
 inline constexpr char kLedgerReport[] = "ledger_report";
 inline constexpr char kExtendRunLease[] = "extend_run_lease";
 inline constexpr char kStartRun[] = "start_run";
@@ -50,9 +63,11 @@ inline constexpr char kInsertRunMetric[] = "insert_run_metric";
 inline constexpr char kFailRun[] = "fail_run";
 inline constexpr char kSucceedExperiment[] = "succeed_experiment";
 inline constexpr char kFinishFailedAttempt[] = "finish_failed_attempt";
+inline constexpr char kExperimentAttempts[] = "experiment_attempts";
 inline constexpr char kCountLatencySamples[] = "count_latency_samples";
 
 inline constexpr char kInsertEvent[] = "insert_event";
+inline constexpr char kListEvents[] = "list_events";
 
 struct Statement {
   const char* name;

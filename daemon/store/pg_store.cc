@@ -32,15 +32,26 @@ benchd::v1::Sweep SweepFromRow(const pqxx::row& row) {
   progress.set_succeeded(row[7].as<int64_t>());
   progress.set_failed(row[8].as<int64_t>());
   progress.set_cancelled(row[9].as<int64_t>());
-  if (!row[10].is_null()) {
+  progress.set_unschedulable(row[14].as<int64_t>());
+  // Unschedulable work waits for a device that may never come: it has no
+  // place in an estimate.
+  const int64_t remaining = progress.pending() - progress.unschedulable() + progress.running();
+  const double window_s = DoubleOr(row[16], 0);
+  if (window_s >= 1.0) {
+    progress.set_throughput_per_min(static_cast<double>(row[15].as<int64_t>()) * 60.0 / window_s);
+  }
+  if (progress.throughput_per_min() > 0) {
+    progress.set_eta_ms(
+        static_cast<int64_t>(static_cast<double>(remaining) * 60000.0 / progress.throughput_per_min()));
+  } else if (!row[10].is_null()) {
     const double mean_ms = row[10].as<double>();
     const int64_t devices = std::max<int64_t>(1, row[11].as<int64_t>());
-    const int64_t remaining = progress.pending() + progress.running();
     progress.set_eta_ms(static_cast<int64_t>(mean_ms * static_cast<double>(remaining) /
                                              static_cast<double>(devices)));
   }
   sweep.set_priority(row[12].as<int>());
   sweep.set_resumed_from(row[13].as<int64_t>());
+  sweep.set_cancelled(row[17].as<bool>());
   return sweep;
 }
 
@@ -146,7 +157,13 @@ absl::StatusOr<std::vector<std::string>> PgStore::SucceededPointKeys(int64_t swe
 absl::StatusOr<int64_t> PgStore::RequeueFailed(int64_t sweep_id) {
   return Transact(*pool_, fmt::format("requeue failed experiments of sweep {}", sweep_id),
                   [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-                    BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
+                    const pqxx::result cancelled = tx.exec_prepared(sql::kSweepCancelled, sweep_id);
+                    if (cancelled.empty()) return absl::NotFoundError("no such sweep");
+                    if (cancelled[0][0].as<bool>()) {
+                      return absl::FailedPreconditionError(fmt::format(
+                          "sweep {} was cancelled; submit its file again with --resume {} to run what is missing",
+                          sweep_id, sweep_id));
+                    }
                     const int64_t requeued = tx.exec_prepared(sql::kRequeueFailed, sweep_id).affected_rows();
                     InsertEvent(tx, {.kind = "sweep_rerun",
                                      .sweep_id = sweep_id,
@@ -202,6 +219,7 @@ absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int
                       experiment.set_error(row[7].as<std::string>());
                       experiment.set_config_key(row[8].as<std::string>());
                       experiment.set_point_key(row[9].as<std::string>());
+                      experiment.set_unschedulable(row[10].as<bool>());
                       experiments.push_back(std::move(experiment));
                     }
                     return experiments;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/store/retry_policy.h"
 #include "daemon/store/store.h"
 
 namespace benchd::daemon {
@@ -25,6 +26,9 @@ struct PgStoreOptions {
   std::string dsn;
   // The daemon sizes its blocking executor to this.
   int pool_size = 4;
+  // This many consecutive infrastructure failures quarantine a device.
+  int quarantine_after = 3;
+  RetryOptions retry;
 };
 
 class PgStore final : public Store {
@@ -45,11 +49,13 @@ class PgStore final : public Store {
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<int64_t> RequeueFailed(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() override;
-  // eta_ms = mean duration (finished_at - started_at) of the sweep's finished
-  // runs x (pending + running) / max(1, distinct devices that ran any of
-  // its experiments). It assumes every device that helped so far keeps
-  // helping and that the remaining experiments cost what the finished ones
-  // did; 0 until a run has finished.
+  // throughput_per_min: runs finished in the last 5 minutes (or since the
+  // sweep's first assignment, if later), per minute. eta_ms = schedulable
+  // remaining work (pending - unschedulable + running) / throughput; before
+  // the window holds a second, the mean duration of finished runs x remaining
+  // / devices that ran any of its experiments; 0 until a run has finished.
+  // `unschedulable` costs a check against every registered device per
+  // pending experiment.
   [[nodiscard]] absl::StatusOr<benchd::v1::SweepProgress> GetProgress(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(
       int64_t sweep_id) override;
@@ -59,18 +65,29 @@ class PgStore final : public Store {
   [[nodiscard]] absl::StatusOr<RequeueResult> RegisterAgent(
       const benchd::v1::Hello& hello) override;
   [[nodiscard]] absl::Status MarkAgentDisconnected(const std::string& agent_name) override;
-  [[nodiscard]] absl::Status RecordHeartbeat(const std::string& agent_name,
-                                             const std::vector<int64_t>& active_run_ids,
-                                             std::chrono::milliseconds lease) override;
+  [[nodiscard]] absl::StatusOr<std::vector<int64_t>> RecordHeartbeat(
+      const std::string& agent_name, const std::vector<int64_t>& active_run_ids,
+      std::chrono::milliseconds lease) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Agent>> ListAgents() override;
 
-  [[nodiscard]] absl::StatusOr<std::optional<Claim>> ClaimExperiment(
-      const DeviceSlot& slot, std::chrono::milliseconds lease) override;
+  [[nodiscard]] absl::StatusOr<std::vector<WorkGroup>> LoadWorkGroups() override;
+  [[nodiscard]] absl::StatusOr<std::vector<DeviceHealth>> LoadDeviceHealth() override;
+  [[nodiscard]] absl::StatusOr<std::vector<ClaimOutcome>> ClaimBatch(
+      const std::vector<ClaimRequest>& requests) override;
   [[nodiscard]] absl::StatusOr<RequeueResult> ExpireLeases() override;
 
   [[nodiscard]] absl::StatusOr<IngestResult> IngestReport(
       const std::string& agent_name, const benchd::v1::Report& report) override;
   [[nodiscard]] absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) override;
+
+  [[nodiscard]] absl::StatusOr<CancelResult> CancelSweep(int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<int64_t> SetAgentDraining(const std::string& agent_name, bool draining) override;
+  [[nodiscard]] absl::Status SetDeviceEnabled(const std::string& agent_name, const std::string& device_name,
+                                              bool enabled) override;
+  [[nodiscard]] absl::StatusOr<bool> RecordHealthCheck(const std::string& agent_name,
+                                                       const std::string& device_name, bool healthy,
+                                                       const std::string& detail) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(const EventFilter& filter) override;
 
  private:
   const PgStoreOptions options_;

@@ -1,6 +1,7 @@
 // PgStore: agents, devices, claims and leases.
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -62,6 +63,75 @@ nlohmann::json LabelsJson(const google::protobuf::Map<std::string, std::string>&
   return json;
 }
 
+nlohmann::json DomainsJson(const benchd::v1::Device& device) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& domain : device.domains()) {
+    json[domain.name()] = std::vector<std::string>(domain.values().begin(), domain.values().end());
+  }
+  return json;
+}
+
+std::map<std::string, std::string> StringMapFromJson(const nlohmann::json& json) {
+  std::map<std::string, std::string> map;
+  for (const auto& [key, value] : json.items()) {
+    if (value.is_string()) map[key] = value.get<std::string>();
+  }
+  return map;
+}
+
+// Reads the columns claim_from_group returns.
+absl::StatusOr<Claim> ClaimFromRow(const pqxx::row& row) {
+  Claim claim;
+  claim.experiment_id = row[0].as<int64_t>();
+  claim.attempt = row[1].as<int>();
+  BENCHD_ASSIGN_OR_RETURN(claim.parameters, common::ParametersFromJson(JsonFromField(row[2])));
+  claim.settings.set_warmup(row[3].as<int>());
+  claim.settings.set_iterations(row[4].as<int>());
+  claim.settings.set_repeats(row[5].as<int>());
+  claim.settings.set_timeout_ms(row[6].as<int64_t>());
+  claim.config_key = row[7].as<std::string>();
+  claim.settings.set_min_duration_ms(row[8].as<int64_t>());
+  // Left unset when the sweep had no `power:`, so settings round-trip exactly.
+  if (row[9].as<int>() != 0 || row[10].as<int64_t>() != 0 || row[11].as<int64_t>() != 0) {
+    claim.settings.mutable_power()->set_sample_hz(row[9].as<int>());
+    claim.settings.mutable_power()->set_idle_ms(row[10].as<int64_t>());
+    claim.settings.mutable_power()->set_base_ms(row[11].as<int64_t>());
+  }
+  return claim;
+}
+
+// Claims for one request inside the batch's transaction.
+absl::StatusOr<ClaimOutcome> ClaimFor(pqxx::work& tx, const ClaimRequest& request) {
+  ClaimOutcome outcome;
+  const DeviceSlot& slot = request.slot;
+  for (const WorkGroup* group : request.groups) {
+    const pqxx::result picked =
+        tx.exec_prepared(sql::kClaimFromGroup, group->sweep_id, group->platform, group->config_key,
+                         group->requires_json, request.domains_json);
+    if (picked.empty()) {
+      outcome.came_up_empty.push_back(group);
+      continue;
+    }
+    BENCHD_ASSIGN_OR_RETURN(Claim claim, ClaimFromRow(picked[0]));
+    claim.sweep_id = group->sweep_id;
+    claim.run_id = tx.exec_prepared1(sql::kInsertRun, claim.experiment_id, claim.attempt, slot.agent_name,
+                                     slot.device_name, static_cast<int64_t>(request.lease.count()))[0]
+                       .as<int64_t>();
+    tx.exec_prepared(sql::kSetDeviceConfig, slot.agent_name, slot.device_name, claim.config_key);
+    InsertEvent(tx, {.kind = "run_assigned",
+                     .sweep_id = claim.sweep_id,
+                     .experiment_id = claim.experiment_id,
+                     .run_id = claim.run_id,
+                     .agent = slot.agent_name,
+                     .message = fmt::format("run {} (attempt {}) assigned to device '{}'", claim.run_id,
+                                            claim.attempt, slot.device_name),
+                     .device = slot.device_name});
+    outcome.claim = std::move(claim);
+    break;
+  }
+  return outcome;
+}
+
 }  // namespace
 
 absl::StatusOr<RequeueResult> PgStore::RegisterAgent(const benchd::v1::Hello& hello) {
@@ -75,7 +145,10 @@ absl::StatusOr<RequeueResult> PgStore::RegisterAgent(const benchd::v1::Hello& he
     devices.push_back({{"name", device.name()},
                        {"driver", device.driver()},
                        {"platform", device.platform()},
-                       {"labels", LabelsJson(device.labels())}});
+                       {"labels", LabelsJson(device.labels())},
+                       {"domains", DomainsJson(device)},
+                       {"has_health_check", device.has_health_check()},
+                       {"config_key", device.config_key()}});
     device_names.push_back(device.name());
   }
   std::vector<int64_t> active;
@@ -114,20 +187,23 @@ absl::Status PgStore::MarkAgentDisconnected(const std::string& agent_name) {
                   });
 }
 
-absl::Status PgStore::RecordHeartbeat(const std::string& agent_name,
-                                      const std::vector<int64_t>& active_run_ids,
-                                      std::chrono::milliseconds lease) {
+absl::StatusOr<std::vector<int64_t>> PgStore::RecordHeartbeat(const std::string& agent_name,
+                                                              const std::vector<int64_t>& active_run_ids,
+                                                              std::chrono::milliseconds lease) {
   return Transact(*pool_, fmt::format("record heartbeat of agent '{}'", agent_name),
-                  [&](pqxx::work& tx) -> absl::Status {
+                  [&](pqxx::work& tx) -> absl::StatusOr<std::vector<int64_t>> {
                     if (tx.exec_prepared(sql::kTouchAgent, agent_name).empty()) {
                       return absl::NotFoundError("no such agent");
                     }
-                    if (!active_run_ids.empty()) {
-                      tx.exec_prepared(sql::kExtendAgentLeases, agent_name,
-                                       Int64ArrayText(active_run_ids),
-                                       static_cast<int64_t>(lease.count()));
+                    std::vector<int64_t> renewed;
+                    if (active_run_ids.empty()) return renewed;
+                    for (const auto& row :
+                         tx.exec_prepared(sql::kExtendAgentLeases, agent_name, Int64ArrayText(active_run_ids),
+                                          static_cast<int64_t>(lease.count()))) {
+                      renewed.push_back(row[0].as<int64_t>());
                     }
-                    return absl::OkStatus();
+                    std::sort(renewed.begin(), renewed.end());
+                    return renewed;
                   });
 }
 
@@ -143,6 +219,7 @@ absl::StatusOr<std::vector<benchd::v1::Agent>> PgStore::ListAgents() {
           agent.set_version(row[3].as<std::string>());
           agent.set_connected(row[4].as<bool>());
           *agent.mutable_last_seen() = TimestampFromMicros(row[5].as<int64_t>());
+          agent.set_draining(row[6].as<bool>());
           index_of_agent[row[0].as<int64_t>()] = agents.size();
           agents.push_back(std::move(agent));
         }
@@ -154,57 +231,92 @@ absl::StatusOr<std::vector<benchd::v1::Agent>> PgStore::ListAgents() {
           device.set_name(row[1].as<std::string>());
           device.set_driver(row[2].as<std::string>());
           device.set_platform(row[3].as<std::string>());
-          const nlohmann::json labels = JsonFromField(row[4]);
-          for (const auto& [key, value] : labels.items()) {
-            if (value.is_string()) (*device.mutable_labels())[key] = value.get<std::string>();
+          for (const auto& [key, value] : StringMapFromJson(JsonFromField(row[4]))) {
+            (*device.mutable_labels())[key] = value;
           }
-          device.set_state(!agent.connected() ? "offline" : row[5].as<bool>() ? "busy" : "idle");
+          device.set_current_run_id(row[5].as<int64_t>());
+          device.set_enabled(row[6].as<bool>());
+          device.set_quarantined(row[7].as<bool>());
+          device.set_quarantine_reason(row[8].as<std::string>());
+          device.set_consecutive_failures(row[9].as<int>());
+          device.set_last_error(row[10].as<std::string>());
+          device.set_config_key(row[11].as<std::string>());
+          device.set_has_health_check(row[12].as<bool>());
+          for (const auto& [name, values] : JsonFromField(row[13]).items()) {
+            auto& domain = *device.add_domains();
+            domain.set_name(name);
+            for (const auto& value : values) {
+              if (value.is_string()) domain.add_values(value.get<std::string>());
+            }
+          }
+          // Busy wins over the operator states: the device is still running
+          // something a drain or disable lets finish.
+          const char* state = !agent.connected()           ? "offline"
+                              : device.current_run_id() != 0 ? "busy"
+                              : !device.enabled()           ? "disabled"
+                              : device.quarantined()        ? "quarantined"
+                              : agent.draining()            ? "draining"
+                                                            : "idle";
+          device.set_state(state);
         }
         return agents;
       });
 }
 
-absl::StatusOr<std::optional<Claim>> PgStore::ClaimExperiment(const DeviceSlot& slot,
-                                                              std::chrono::milliseconds lease) {
-  const std::string what = fmt::format("claim experiment for agent '{}' device '{}' ({})",
-                                       slot.agent_name, slot.device_name, slot.platform);
-  if (lease.count() <= 0) return absl::InvalidArgumentError(what + ": lease must be positive");
-  return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<Claim>> {
-    const pqxx::result picked = tx.exec_prepared(sql::kPickPendingExperiment, slot.platform);
-    if (picked.empty()) return std::optional<Claim>();
-    const pqxx::row row = picked[0];
-    Claim claim;
-    claim.experiment_id = row[0].as<int64_t>();
-    const int64_t sweep_id = row[1].as<int64_t>();
-    claim.attempt = row[2].as<int>() + 1;
-    BENCHD_ASSIGN_OR_RETURN(claim.parameters, common::ParametersFromJson(JsonFromField(row[3])));
-    claim.settings.set_warmup(row[4].as<int>());
-    claim.settings.set_iterations(row[5].as<int>());
-    claim.settings.set_repeats(row[6].as<int>());
-    claim.settings.set_timeout_ms(row[7].as<int64_t>());
-    claim.config_key = row[8].as<std::string>();
-    claim.settings.set_min_duration_ms(row[9].as<int64_t>());
-    // Left unset when the sweep had no `power:`, so settings round-trip exactly.
-    if (row[10].as<int>() != 0 || row[11].as<int64_t>() != 0 || row[12].as<int64_t>() != 0) {
-      claim.settings.mutable_power()->set_sample_hz(row[10].as<int>());
-      claim.settings.mutable_power()->set_idle_ms(row[11].as<int64_t>());
-      claim.settings.mutable_power()->set_base_ms(row[12].as<int64_t>());
+absl::StatusOr<std::vector<WorkGroup>> PgStore::LoadWorkGroups() {
+  return Transact(*pool_, "load work groups", [&](pqxx::work& tx) -> absl::StatusOr<std::vector<WorkGroup>> {
+    std::vector<WorkGroup> groups;
+    for (const auto& row : tx.exec_prepared(sql::kWorkGroups)) {
+      WorkGroup group;
+      group.sweep_id = row[0].as<int64_t>();
+      group.priority = row[1].as<int>();
+      group.platform = row[2].as<std::string>();
+      group.config_key = row[3].as<std::string>();
+      group.requires_json = row[4].as<std::string>();
+      group.requires_labels = StringMapFromJson(JsonFromField(row[4]));
+      group.pending = row[5].as<int64_t>();
+      groups.push_back(std::move(group));
     }
-
-    claim.run_id =
-        tx.exec_prepared1(sql::kInsertRun, claim.experiment_id, claim.attempt, slot.agent_name,
-                          slot.device_name, static_cast<int64_t>(lease.count()))[0]
-            .as<int64_t>();
-    tx.exec_prepared(sql::kMarkExperimentRunning, claim.experiment_id);
-    InsertEvent(tx, {.kind = "run_assigned",
-                     .sweep_id = sweep_id,
-                     .experiment_id = claim.experiment_id,
-                     .run_id = claim.run_id,
-                     .agent = slot.agent_name,
-                     .message = fmt::format("run {} (attempt {}) assigned to device '{}'",
-                                            claim.run_id, claim.attempt, slot.device_name)});
-    return std::optional<Claim>(std::move(claim));
+    return groups;
   });
+}
+
+absl::StatusOr<std::vector<DeviceHealth>> PgStore::LoadDeviceHealth() {
+  return Transact(*pool_, "load device health",
+                  [&](pqxx::work& tx) -> absl::StatusOr<std::vector<DeviceHealth>> {
+                    std::vector<DeviceHealth> devices;
+                    for (const auto& row : tx.exec_prepared(sql::kDeviceHealth)) {
+                      devices.push_back({.agent_name = row[0].as<std::string>(),
+                                         .device_name = row[1].as<std::string>(),
+                                         .enabled = row[2].as<bool>(),
+                                         .quarantined = row[3].as<bool>(),
+                                         .agent_draining = row[4].as<bool>(),
+                                         .has_health_check = row[5].as<bool>(),
+                                         .domains_json = row[6].as<std::string>()});
+                    }
+                    return devices;
+                  });
+}
+
+absl::StatusOr<std::vector<ClaimOutcome>> PgStore::ClaimBatch(const std::vector<ClaimRequest>& requests) {
+  for (const ClaimRequest& request : requests) {
+    if (request.lease.count() <= 0) {
+      return absl::InvalidArgumentError(fmt::format("claim for agent '{}' device '{}': lease must be positive",
+                                                    request.slot.agent_name, request.slot.device_name));
+    }
+  }
+  // One transaction for every free device: one commit per scheduling pass
+  // instead of one per assignment.
+  return Transact(*pool_, fmt::format("claim experiments for {} device(s)", requests.size()),
+                  [&](pqxx::work& tx) -> absl::StatusOr<std::vector<ClaimOutcome>> {
+                    std::vector<ClaimOutcome> outcomes;
+                    outcomes.reserve(requests.size());
+                    for (const ClaimRequest& request : requests) {
+                      BENCHD_ASSIGN_OR_RETURN(ClaimOutcome outcome, ClaimFor(tx, request));
+                      outcomes.push_back(std::move(outcome));
+                    }
+                    return outcomes;
+                  });
 }
 
 absl::StatusOr<RequeueResult> PgStore::ExpireLeases() {

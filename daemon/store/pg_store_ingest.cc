@@ -28,6 +28,10 @@ struct LockedRun {
   std::string state;
   int64_t experiment_id = 0;
   int64_t sweep_id = 0;
+  std::string device;
+  int attempt = 0;
+  // The experiment's newest attempt: a newer one fences this run off.
+  int current_attempt = 0;
 };
 
 absl::Status ValidateReport(const Report& report) {
@@ -95,7 +99,43 @@ Event RunEvent(const LockedRun& run, std::string kind, std::string message) {
           .experiment_id = run.experiment_id,
           .run_id = run.id,
           .agent = run.agent,
-          .message = std::move(message)};
+          .message = std::move(message),
+          .device = run.device};
+}
+
+// One event per run however many of its reports arrive after it was taken
+// away: an agent may have hundreds in flight.
+IngestResult RejectAndRecord(pqxx::work& tx, const LockedRun& run, std::string reason) {
+  if (tx.exec_prepared(sql::kRunEventExists, run.id, "report_rejected").empty()) {
+    InsertEvent(tx, RunEvent(run, "report_rejected", fmt::format("report of run {} rejected: {}", run.id, reason)));
+  }
+  return Rejected(std::move(reason));
+}
+
+std::optional<std::string> EnvironmentEntry(const benchd::v1::Environment& environment, const std::string& key) {
+  auto it = environment.entries().find(key);
+  if (it == environment.entries().end()) return std::nullopt;
+  return it->second;
+}
+
+// The agent reports a reconfiguration in the environment of the run that
+// needed it (device_worker.cc): record it as a timed event.
+void StoreReconfiguration(pqxx::work& tx, const LockedRun& run, const benchd::v1::Environment& environment) {
+  const auto took_ms = EnvironmentEntry(environment, "reconfigure_ms");
+  if (!took_ms) return;
+  int64_t duration_ms = 0;
+  try {
+    duration_ms = std::stoll(*took_ms);
+  } catch (const std::exception&) {
+    return;  // not a number: the environment keeps it, the event has no duration to record
+  }
+  const std::string to = SanitizeText(EnvironmentEntry(environment, "config_key").value_or(""));
+  const std::string from = SanitizeText(EnvironmentEntry(environment, "reconfigured_from").value_or(""));
+  Event event = RunEvent(run, "reconfiguration",
+                         fmt::format("device '{}' reconfigured from '{}' to '{}' in {} ms", run.device,
+                                     from.empty() ? "unknown" : from, to, duration_ms));
+  event.duration_ms = duration_ms;
+  InsertEvent(tx, event);
 }
 
 void StoreRunStarted(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunStarted& started) {
@@ -150,40 +190,59 @@ void StoreRunSucceeded(pqxx::work& tx, const LockedRun& run, const benchd::v1::R
                      SanitizeText(metric.unit()));
   }
   tx.exec_prepared(sql::kSucceedExperiment, run.experiment_id);
+  tx.exec_prepared(sql::kDeviceRunSucceeded, run.agent, run.device,
+                   EnvironmentEntry(done.environment(), "config_key"));
   InsertEvent(tx,
               RunEvent(run, "run_succeeded",
                        fmt::format("run {} succeeded: {} inferences, mean {} us, {} fps", run.id,
                                    summary.inferences(), latency.mean_us(), summary.fps())));
 }
 
-void StoreRunFailed(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunFinished& done,
-                    const std::optional<int64_t>& finished_at, const std::string& environment) {
+// Returns whether this failure put the device in quarantine.
+bool StoreRunFailed(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunFinished& done,
+                    const std::optional<int64_t>& finished_at, const std::string& environment,
+                    const PgStoreOptions& options) {
   const std::optional<std::string> kind = FailureKindText(done.failure_kind());
   const std::string error = done.error().empty()
                                 ? fmt::format("run {} failed without an error message", run.id)
                                 : SanitizeText(done.error());
   tx.exec_prepared(sql::kFailRun, run.id, finished_at, environment, error, kind);
-  // A measurement failure belongs to the experiment (the model does not fit,
-  // the precision is unsupported) and would fail again; only infrastructure
-  // failures are worth another attempt.
-  const bool retry = done.failure_kind() == benchd::v1::FAILURE_KIND_INFRASTRUCTURE;
+  const pqxx::row attempts = tx.exec_prepared1(sql::kExperimentAttempts, run.experiment_id);
+  const RetryDecision retry =
+      DecideRetry(done.failure_kind(), attempts[0].as<int>(), attempts[1].as<int>(), options.retry);
   const std::string state =
-      tx.exec_prepared1(sql::kFinishFailedAttempt, run.experiment_id, error, kind, retry)[0]
+      tx.exec_prepared1(sql::kFinishFailedAttempt, run.experiment_id, error, kind, retry.retry,
+                        static_cast<int64_t>(retry.delay.count()))[0]
           .as<std::string>();
   InsertEvent(tx, RunEvent(run, "run_failed",
                            fmt::format("run {} failed ({}): {}; experiment {}", run.id,
                                        kind.value_or("unspecified"), error,
-                                       state == "pending" ? "requeued" : "failed")));
+                                       state == "pending" ? fmt::format("requeued, retry in {} ms", retry.delay.count())
+                                                          : "failed")));
+  // Only the device's own failures count towards quarantine: a model that
+  // does not fit says nothing about the board.
+  const bool counts = done.failure_kind() == benchd::v1::FAILURE_KIND_INFRASTRUCTURE;
+  const pqxx::result device =
+      tx.exec_prepared(sql::kDeviceRunFailed, run.agent, run.device, error, options.quarantine_after, counts,
+                       EnvironmentEntry(done.environment(), "config_key"));
+  if (device.empty() || !counts || device[0][1].as<int>() != options.quarantine_after) return false;
+  InsertEvent(tx, RunEvent(run, "device_quarantined",
+                           fmt::format("device '{}' quarantined after {} consecutive infrastructure failures; "
+                                       "last: {}",
+                                       run.device, options.quarantine_after, error)));
+  return true;
 }
 
-void StoreRunFinished(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunFinished& done) {
+bool StoreRunFinished(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunFinished& done,
+                      const PgStoreOptions& options) {
   const std::optional<int64_t> finished_at = MicrosFromTimestamp(done.finished_at());
   const std::string environment = JsonText(common::EnvironmentToJson(done.environment()));
+  StoreReconfiguration(tx, run, done.environment());
   if (done.succeeded()) {
     StoreRunSucceeded(tx, run, done, finished_at, environment);
-  } else {
-    StoreRunFailed(tx, run, done, finished_at, environment);
+    return false;
   }
+  return StoreRunFailed(tx, run, done, finished_at, environment, options);
 }
 
 void StoreLogLine(pqxx::work& tx, const LockedRun& run, const benchd::v1::LogLine& line) {
@@ -210,15 +269,28 @@ absl::StatusOr<IngestResult> PgStore::IngestReport(const std::string& agent_name
                   .agent = locked[0][0].as<std::string>(),
                   .state = locked[0][1].as<std::string>(),
                   .experiment_id = locked[0][2].as<int64_t>(),
-                  .sweep_id = locked[0][3].as<int64_t>()};
+                  .sweep_id = locked[0][3].as<int64_t>(),
+                  .device = locked[0][4].as<std::string>(),
+                  .attempt = locked[0][5].as<int>(),
+                  .current_attempt = locked[0][6].as<int>()};
     if (run.agent != agent_name) {
       return Rejected(fmt::format("run {} belongs to agent '{}'", run.id, run.agent));
+    }
+    // Attempt 0 comes from an agent that predates fencing; the run id alone
+    // then names the attempt.
+    if (report.attempt() != 0 && report.attempt() != run.attempt) {
+      return RejectAndRecord(tx, run, fmt::format("the report names attempt {}, but run {} is attempt {}",
+                                                  report.attempt(), run.id, run.attempt));
     }
     if (run.state != "assigned" && run.state != "running") {
       // A replay of a report stored before the run finished (its ack was
       // lost) must be acked, or the agent would keep it forever.
       if (!tx.exec_prepared(sql::kReportExists, run.id, report.seq()).empty()) return Duplicate();
-      return Rejected(fmt::format("run {} is {}", run.id, run.state));
+      return RejectAndRecord(tx, run, fmt::format("run {} (attempt {}) is {}", run.id, run.attempt, run.state));
+    }
+    if (run.attempt != run.current_attempt) {
+      return RejectAndRecord(tx, run, fmt::format("attempt {} of experiment {} was superseded by attempt {}",
+                                                  run.attempt, run.experiment_id, run.current_attempt));
     }
     if (tx.exec_prepared(sql::kLedgerReport, run.id, report.seq(), kind).empty()) {
       return Duplicate();
@@ -236,7 +308,7 @@ absl::StatusOr<IngestResult> PgStore::IngestReport(const std::string& agent_name
         CopyPowerSamples(tx, run, report.power_batch());
         break;
       case Report::kRunFinished:
-        StoreRunFinished(tx, run, report.run_finished());
+        result.device_quarantined = StoreRunFinished(tx, run, report.run_finished(), options_);
         result.finished_sweep_id = run.sweep_id;
         break;
       case Report::kLogLine:

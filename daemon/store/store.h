@@ -60,10 +60,72 @@ struct DeviceSlot {
 struct Claim {
   int64_t run_id = 0;
   int64_t experiment_id = 0;
+  int64_t sweep_id = 0;
   int attempt = 0;
   benchd::v1::Parameters parameters;
   benchd::v1::RunSettings settings;
   std::string config_key;
+};
+
+// Pending experiments of one sweep that share platform, configuration and
+// required labels: the unit the scheduler ranks (scheduling_policy.h).
+struct WorkGroup {
+  int64_t sweep_id = 0;
+  int priority = 0;
+  std::string platform;
+  std::string config_key;
+  // The required labels as stored (jsonb text); claims match on it.
+  std::string requires_json;
+  std::map<std::string, std::string> requires_labels;
+  int64_t pending = 0;
+};
+
+// One free device and the groups to try for it, best first.
+struct ClaimRequest {
+  DeviceSlot slot;
+  std::vector<const WorkGroup*> groups;
+  // The device's parameter domains as jsonb text ({"param": ["v", ...]}).
+  std::string domains_json = "{}";
+  std::chrono::milliseconds lease{0};
+};
+
+struct ClaimOutcome {
+  std::optional<Claim> claim;
+  // Groups that had nothing this device could take now.
+  std::vector<const WorkGroup*> came_up_empty;
+};
+
+// What the scheduler needs to know about a device of a connected agent
+// besides what its session knows.
+struct DeviceHealth {
+  std::string agent_name;
+  std::string device_name;
+  bool enabled = true;
+  bool quarantined = false;
+  bool agent_draining = false;
+  bool has_health_check = false;
+  std::string domains_json = "{}";
+};
+
+struct StoppedRun {
+  int64_t run_id = 0;
+  std::string agent_name;
+  std::string device_name;
+};
+
+struct CancelResult {
+  int64_t cancelled_pending = 0;
+  std::vector<StoppedRun> stopped;
+};
+
+struct EventFilter {
+  int64_t sweep_id = 0;
+  int64_t run_id = 0;
+  std::string agent;
+  std::string device;
+  std::string kind;
+  int64_t after_id = 0;
+  int limit = 100;
 };
 
 // What happened when a report was ingested.
@@ -79,6 +141,8 @@ struct IngestResult {
   // Set when a RunFinished was stored: the experiment's sweep, so callers can
   // notify watchers, and whether the device is free again.
   std::optional<int64_t> finished_sweep_id;
+  // The RunFinished put its device in quarantine.
+  bool device_quarantined = false;
 };
 
 // Runs that were in flight for an agent and are now lost, with the sweeps
@@ -111,18 +175,28 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<RequeueResult> RegisterAgent(
       const benchd::v1::Hello& hello) = 0;
   [[nodiscard]] virtual absl::Status MarkAgentDisconnected(const std::string& agent_name) = 0;
-  // Extends the leases of the agent's listed runs to now + `lease`.
-  [[nodiscard]] virtual absl::Status RecordHeartbeat(const std::string& agent_name,
-                                                     const std::vector<int64_t>& active_run_ids,
-                                                     std::chrono::milliseconds lease) = 0;
+  // Extends the leases of the agent's listed runs that are still active to
+  // now + `lease` (but never past start + timeout + `lease`, so a run that
+  // overstays its timeout is lost even if its agent keeps renewing); returns
+  // the runs renewed.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<int64_t>> RecordHeartbeat(
+      const std::string& agent_name, const std::vector<int64_t>& active_run_ids,
+      std::chrono::milliseconds lease) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Agent>> ListAgents() = 0;
 
-  // Claims the oldest pending experiment whose platform matches the slot
-  // (FOR UPDATE SKIP LOCKED), creates its run with the next attempt number
-  // and a lease of `lease`, and marks the experiment running. Returns nullopt
-  // when no work matches.
-  [[nodiscard]] virtual absl::StatusOr<std::optional<Claim>> ClaimExperiment(
-      const DeviceSlot& slot, std::chrono::milliseconds lease) = 0;
+  // Pending work of sweeps that are not cancelled, grouped.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<WorkGroup>> LoadWorkGroups() = 0;
+  // Operator and health state of the devices of connected agents.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<DeviceHealth>> LoadDeviceHealth() = 0;
+
+  // For each request, in one transaction: tries its groups in order and
+  // claims the first pending experiment (by ordinal) that is not waiting for
+  // a retry and whose parameters are within the device's domains (FOR UPDATE
+  // SKIP LOCKED, so concurrent coordinators never claim one experiment
+  // twice); creates its run with the next attempt number and a lease, marks
+  // the experiment running and records the device's new configuration.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<ClaimOutcome>> ClaimBatch(
+      const std::vector<ClaimRequest>& requests) = 0;
 
   // Marks lost every assigned or running run whose lease has expired, and
   // requeues (or fails, past the retry limit) their experiments.
@@ -139,8 +213,29 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) = 0;
   // Puts the sweep's failed experiments back to pending with a fresh retry
   // budget (attempt numbers go on increasing); returns how many. NOT_FOUND
-  // for an unknown sweep.
+  // for an unknown sweep, FAILED_PRECONDITION for a cancelled one.
   [[nodiscard]] virtual absl::StatusOr<int64_t> RequeueFailed(int64_t sweep_id) = 0;
+
+  // Cancels the sweep: pending experiments and active runs become
+  // cancelled, and the sweep is never scheduled again. Returns the runs to
+  // stop on their devices. NOT_FOUND for an unknown sweep.
+  [[nodiscard]] virtual absl::StatusOr<CancelResult> CancelSweep(int64_t sweep_id) = 0;
+  // Marks the agent draining (or not); returns its active runs. NOT_FOUND
+  // for an unknown agent.
+  [[nodiscard]] virtual absl::StatusOr<int64_t> SetAgentDraining(const std::string& agent_name,
+                                                                 bool draining) = 0;
+  // Enables (clearing quarantine and the failure count) or disables a
+  // device. NOT_FOUND for an unknown agent or device.
+  [[nodiscard]] virtual absl::Status SetDeviceEnabled(const std::string& agent_name,
+                                                      const std::string& device_name, bool enabled) = 0;
+  // The outcome of a health check of a quarantined device; a healthy one
+  // returns it to service. Returns whether it did.
+  [[nodiscard]] virtual absl::StatusOr<bool> RecordHealthCheck(const std::string& agent_name,
+                                                               const std::string& device_name,
+                                                               bool healthy, const std::string& detail) = 0;
+  // Matching events, oldest first (the newest `limit` of them).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(
+      const EventFilter& filter) = 0;
 
   // Counts stored latency samples of a run; used by queries and tests.
   [[nodiscard]] virtual absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) = 0;

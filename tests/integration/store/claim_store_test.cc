@@ -22,7 +22,7 @@ TEST_F(PgStoreTest, ConcurrentClaimersNeverGetTheSameExperiment) {
     threads.emplace_back([&, i] {
       const DeviceSlot slot{"agent-" + std::to_string(i), "cpu0", "host-cpu"};
       for (;;) {
-        auto claim = store_->ClaimExperiment(slot, 1min);
+        auto claim = ClaimNext(*store_, slot, 1min);
         if (!claim.ok()) {
           errors[i] = claim.status();
           return;
@@ -61,7 +61,7 @@ TEST_F(PgStoreTest, ClaimsInSweepAndOrdinalOrder) {
   EXPECT_EQ(first.experiment_id, (*experiments)[0].id());
   EXPECT_EQ(second.experiment_id, (*experiments)[1].id());
   EXPECT_EQ(first.attempt, 1);
-  auto none = store_->ClaimExperiment({"a", "cpu2", "ncs2"}, 1min);
+  auto none = ClaimNext(*store_, {"a", "cpu2", "ncs2"}, 1min);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
 }
@@ -165,7 +165,9 @@ TEST_F(PgStoreTest, HeartbeatExtendsLeasesOfListedRunsOnly) {
   CreateSweep(2);
   const Claim listed = MustClaim("a", "cpu0", "host-cpu", 1s);
   const Claim unlisted = MustClaim("a", "cpu1", "host-cpu", 1s);
-  ASSERT_TRUE(store_->RecordHeartbeat("a", {listed.run_id}, 1h).ok());
+  auto renewed = store_->RecordHeartbeat("a", {listed.run_id, 987654}, 1h);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(*renewed, std::vector<int64_t>{listed.run_id});
   const auto lease_left = [&](int64_t run_id) {
     return std::stod(
         Value("SELECT extract(epoch FROM lease_expires_at - now()) FROM runs WHERE id = " +
@@ -173,7 +175,7 @@ TEST_F(PgStoreTest, HeartbeatExtendsLeasesOfListedRunsOnly) {
   };
   EXPECT_GT(lease_left(listed.run_id), 3000);
   EXPECT_LT(lease_left(unlisted.run_id), 2);
-  EXPECT_EQ(store_->RecordHeartbeat("nobody", {}, 1h).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->RecordHeartbeat("nobody", {}, 1h).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -166,6 +166,12 @@ TEST_F(IngestTest, InfrastructureFailureRequeuesTheExperiment) {
   Ingest("a", FailedReport(claim_.run_id, 1, benchd::v1::FAILURE_KIND_INFRASTRUCTURE,
                            "trtexec crashed"));
   EXPECT_EQ(ExperimentState(sweep_id_, claim_.experiment_id), benchd::v1::EXPERIMENT_STATE_PENDING);
+  // It waits out the first backoff (1 s by default) before it can be claimed.
+  const std::string id = std::to_string(claim_.experiment_id);
+  EXPECT_EQ(Value("SELECT not_before > now() + interval '500 milliseconds' FROM experiments WHERE id = " + id), "t");
+  EXPECT_NE(MustClaim("a", "cpu1").experiment_id, claim_.experiment_id);
+  // As if the backoff had passed.
+  Value("UPDATE experiments SET not_before = now() WHERE id = " + id + " RETURNING 1");
   const Claim retry = MustClaim("a", "cpu0");
   EXPECT_EQ(retry.experiment_id, claim_.experiment_id);
   EXPECT_EQ(retry.attempt, 2);

@@ -44,7 +44,7 @@ TEST(PgStoreRestartTest, StoreSurvivesADatabaseRestart) {
   auto while_down = store.GetSweep(*sweep_id);
   EXPECT_EQ(while_down.status().code(), absl::StatusCode::kUnavailable) << while_down.status();
   ASSERT_TRUE(postgres.Start(dir.path(), port).ok());
-  auto claim = store.ClaimExperiment({"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
+  auto claim = ClaimNext(store, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok()) << claim.status();
   EXPECT_TRUE(claim->has_value());
 }

@@ -2,6 +2,21 @@
 
 namespace benchd::daemon {
 
+absl::StatusOr<std::optional<Claim>> ClaimNext(Store& store, const DeviceSlot& slot,
+                                               std::chrono::milliseconds lease, const DeviceView& view,
+                                               const std::string& domains_json) {
+  auto groups = store.LoadWorkGroups();
+  if (!groups.ok()) return groups.status();
+  DeviceView device = view;
+  if (device.platform.empty()) device.platform = slot.platform;
+  ClaimRequest request{slot, RankGroups(device, *groups, [](int64_t) { return std::chrono::nanoseconds(0); }),
+                       domains_json, lease};
+  if (request.groups.empty()) return std::optional<Claim>();
+  auto outcomes = store.ClaimBatch({request});
+  if (!outcomes.ok()) return outcomes.status();
+  return std::move((*outcomes)[0].claim);
+}
+
 int64_t PgStoreTest::CreateSweep(int count, const std::string& platform, int max_attempts) {
   NewSweep sweep;
   sweep.name = "sweep-" + platform;
@@ -22,7 +37,7 @@ int64_t PgStoreTest::CreateSweep(int count, const std::string& platform, int max
 
 Claim PgStoreTest::MustClaim(const std::string& agent, const std::string& device,
                              const std::string& platform, std::chrono::milliseconds lease) {
-  auto claim = store_->ClaimExperiment({agent, device, platform}, lease);
+  auto claim = ClaimNext(*store_, {agent, device, platform}, lease);
   EXPECT_TRUE(claim.ok()) << claim.status();
   if (!claim.ok() || !claim->has_value()) {
     ADD_FAILURE() << "no experiment to claim on " << platform;

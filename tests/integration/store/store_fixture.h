@@ -10,10 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/scheduling_policy.h"
 #include "daemon/store/pg_store.h"
 #include "tests/support/test_database.h"
 
 namespace benchd::daemon {
+
+// What the scheduler does for one free device: load the work groups, rank
+// them for the device (scheduling_policy.h) and claim from the best.
+absl::StatusOr<std::optional<Claim>> ClaimNext(Store& store, const DeviceSlot& slot,
+                                               std::chrono::milliseconds lease, const DeviceView& view = {},
+                                               const std::string& domains_json = "{}");
 
 // A fresh, empty database; the store is not opened.
 class StoreDatabaseTest : public ::testing::Test {

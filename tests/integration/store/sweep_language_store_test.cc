@@ -82,7 +82,15 @@ TEST_F(PgStoreTest, ClaimCarriesMinimumDurationPowerAndConfigKey) {
   experiment.settings.mutable_power()->set_base_ms(1000);
   experiment.requires_labels = {{"lab", "b1"}};
   ASSERT_TRUE(store_->CreateSweep(sweep).ok());
-  const Claim claim = MustClaim("a", "cpu0");
+  // A device without the required label is not offered the experiment.
+  auto unlabelled = ClaimNext(*store_, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
+  ASSERT_TRUE(unlabelled.ok()) << unlabelled.status();
+  EXPECT_FALSE(unlabelled->has_value());
+  auto labelled = ClaimNext(*store_, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1),
+                            DeviceView{.platform = "host-cpu", .labels = {{"lab", "b1"}, {"rack", "2"}}});
+  ASSERT_TRUE(labelled.ok()) << labelled.status();
+  ASSERT_TRUE(labelled->has_value());
+  const Claim claim = **labelled;
   EXPECT_EQ(claim.config_key, "power_mode=maxq");
   EXPECT_EQ(claim.settings.min_duration_ms(), 2500);
   EXPECT_EQ(claim.settings.power().sample_hz(), 500);

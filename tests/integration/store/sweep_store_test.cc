@@ -52,7 +52,7 @@ TEST_F(PgStoreTest, CreateSweepAndListExperimentsRoundTripTypedParameters) {
   }
 
   // The settings come back with the claim.
-  auto claim = store_->ClaimExperiment({"a", "cpu0", "tx2"}, std::chrono::minutes(1));
+  auto claim = ClaimNext(*store_, {"a", "cpu0", "tx2"}, std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok() && claim->has_value());
   EXPECT_TRUE(MessageDifferencer::Equals((*claim)->settings, sweep.experiments[1].settings));
   EXPECT_TRUE(MessageDifferencer::Equals((*claim)->parameters, sweep.experiments[1].parameters));
@@ -114,7 +114,7 @@ TEST_F(PgStoreTest, CreatesAHundredThousandExperimentSweepQuickly) {
   // Row-by-row INSERTs take tens of seconds for this; COPY takes about one.
   EXPECT_LT(elapsed, std::chrono::seconds(15));
   // The claim index keeps claiming cheap on a large queue.
-  auto claim = store_->ClaimExperiment({"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
+  auto claim = ClaimNext(*store_, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok() && claim->has_value());
   EXPECT_EQ((*claim)->parameters.values().at("batch").int_value(), 0);
 }
