@@ -41,18 +41,53 @@ void Cluster::StartEmbeddedBenchd() {
   WaitForAddress();
 }
 
-void Cluster::StartBenchd(const std::string& listen) {
+namespace {
+
+// Short heartbeat and lease, so lost agents are noticed within seconds.
+std::string TestBenchdConfig(const std::string& listen, const std::string& dsn, const std::string& data_dir) {
+  return "listen: " + listen + "\n"
+         "database: \"" + dsn + "\"\n"
+         "data_dir: " + data_dir + "\n"
+         "log_level: debug\n"
+         "heartbeat_interval: 300ms\n"
+         "lease: 3s\n"
+         "scheduler_tick: 200ms\n";
+}
+
+}  // namespace
+
+void Cluster::StartBenchd(const std::string& listen, const std::string& extra_config) {
   std::filesystem::remove(path("benchd-data/benchd.addr"));
-  const std::string config = WriteFile("benchd.yaml", "listen: " + listen + "\n"
-                                                      "database: \"" + dsn() + "\"\n"
-                                                      "data_dir: " + path("benchd-data") + "\n"
-                                                      "log_level: debug\n"
-                                                      "heartbeat_interval: 300ms\n"
-                                                      "lease: 3s\n"
-                                                      "scheduler_tick: 200ms\n");
+  const std::string config =
+      WriteFile("benchd.yaml", TestBenchdConfig(listen, dsn(), path("benchd-data")) + extra_config);
   benchd_ = std::make_unique<ChildProcess>(std::vector<std::string>{BENCHD_BIN, "--config", config},
                                            path("benchd.log"));
   WaitForAddress();
+}
+
+std::string Cluster::StartAnotherBenchd(const std::string& name) {
+  const std::string data_dir = path(name + "-data");
+  const std::string config = WriteFile(name + ".yaml", TestBenchdConfig("127.0.0.1:0", dsn(), data_dir));
+  auto& process = other_benchds_[name];
+  process = std::make_unique<ChildProcess>(std::vector<std::string>{BENCHD_BIN, "--config", config},
+                                           path(name + ".log"));
+  const std::string addr_file = data_dir + "/benchd.addr";
+  EXPECT_TRUE(WaitUntil([&] { return std::filesystem::exists(addr_file) || !process->running(); },
+                        std::chrono::seconds(60)))
+      << Logs();
+  std::ifstream in(addr_file);
+  std::string address;
+  std::getline(in, address);
+  EXPECT_FALSE(address.empty()) << name << " did not start\n" << Logs();
+  return address;
+}
+
+std::string Cluster::WriteScript(const std::string& name, const std::string& body) {
+  const std::string file = WriteFile(name, "#!/bin/sh\n" + body);
+  std::filesystem::permissions(file, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                         std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                         std::filesystem::perms::others_exec);
+  return file;
 }
 
 void Cluster::StopBenchd() {
@@ -66,7 +101,7 @@ std::string Cluster::BinPath(const std::string& name) {
   return (std::filesystem::path(BENCHD_BIN).parent_path() / name).string();
 }
 
-void Cluster::StartAgent(const std::string& name, const std::string& devices_yaml) {
+void Cluster::StartAgent(const std::string& name, const std::string& devices_yaml, const std::string& coordinator) {
   const std::string devices = !devices_yaml.empty() ? devices_yaml
                                                     : "  - name: cpu0\n"
                                                       "    driver: host-cpu\n"
@@ -76,7 +111,7 @@ void Cluster::StartAgent(const std::string& name, const std::string& devices_yam
       "agent-" + name + ".yaml",
       "agent:\n"
       "  name: " + name + "\n"
-      "  coordinator: " + address_ + "\n"
+      "  coordinator: " + (coordinator.empty() ? address_ : coordinator) + "\n"
       "  spool_dir: " + path("spool-" + name) + "\n"
       "  work_dir: " + path("runs-" + name) + "\n"
       "  log_level: debug\n"
@@ -135,6 +170,7 @@ std::string Cluster::Logs() {
     logs += "---- " + title + " ----\n" + text + "\n";
   };
   append("benchd", benchd_.get());
+  for (const auto& [name, process] : other_benchds_) append(name, process.get());
   for (const auto& [name, agent] : agents_) append("agent " + name, agent.get());
   return logs;
 }

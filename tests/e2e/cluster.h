@@ -37,7 +37,11 @@ class Cluster {
   // lost agents are noticed within seconds.
   // `listen` defaults to a free port; a restart passes the old address so
   // that agents find the coordinator where they left it.
-  void StartBenchd(const std::string& listen = "127.0.0.1:0");
+  // `extra_config` is appended to benchd's YAML configuration.
+  void StartBenchd(const std::string& listen = "127.0.0.1:0", const std::string& extra_config = "");
+  // Starts a further coordinator `name` on the same database (its own data
+  // directory and port) and returns its address; it stops with the cluster.
+  std::string StartAnotherBenchd(const std::string& name);
   // Starts benchd on its embedded PostgreSQL under the cluster's directory
   // (no database address), as `benchd` does by default.
   void StartEmbeddedBenchd();
@@ -45,7 +49,11 @@ class Cluster {
   // Starts (or restarts, reusing its spool) the agent `name` with one
   // host-cpu device, or with `devices_yaml`: the YAML list under `devices:`,
   // indented by two spaces, e.g. "  - {name: tx2-0, driver: jetson, ...}\n".
-  void StartAgent(const std::string& name, const std::string& devices_yaml = "");
+  // `coordinator` defaults to the first benchd's address.
+  void StartAgent(const std::string& name, const std::string& devices_yaml = "", const std::string& coordinator = "");
+  // Writes an executable shell script (tests only: the devices under test
+  // are programs, and a script is the quickest program to write).
+  std::string WriteScript(const std::string& name, const std::string& body);
   // A path to a program built by the project (build/bin/NAME).
   static std::string BinPath(const std::string& name);
   ChildProcess& agent(const std::string& name) { return *agents_.at(name); }
@@ -74,6 +82,7 @@ class Cluster {
   TestDatabase database_;
   std::unique_ptr<ChildProcess> benchd_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> other_benchds_;
   std::string address_;
 };
 

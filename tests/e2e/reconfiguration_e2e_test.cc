@@ -1,0 +1,69 @@
+// End to end: the scheduler keeps a device in one configuration while work
+// for it remains. The QuTiBench MNIST sweep, as shipped in configs/sweeps,
+// on a lab with one (simulated) TX2: every TX2 point runs, and the board's
+// power mode is switched exactly once per mode.
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/cluster.h"
+#include "tests/support/wait_until.h"
+
+namespace benchd::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ReconfigurationE2ETest, OneTx2SwitchesPowerModeOncePerModeOnTheQutibenchSweep) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  const std::string models = cluster.path("models");
+  std::filesystem::create_directories(models);
+  for (const char* pruning : {"100", "50", "25", "12.5"}) {
+    std::ofstream(models + "/MLP-p" + pruning + ".onnx") << "simulated model\n";
+  }
+  cluster.StartAgent("agent-tx2",
+                     "  - name: tx2-0\n"
+                     "    driver: jetson\n"
+                     "    platform: tx2\n"
+                     "    options:\n"
+                     "      model_dir: \"" + models + "\"\n"
+                     "      trtexec: \"" + Cluster::BinPath("sim-trtexec") + "\"\n"
+                     "      nvpmodel: \"" + Cluster::BinPath("sim-nvpmodel") + "\"\n"
+                     "      jetson_clocks: \"" + Cluster::BinPath("sim-jetson_clocks") + "\"\n"
+                     "      jetson_clocks_store: \"" + cluster.path("l4t_dfs.conf") + "\"\n"
+                     "      env.BENCHD_SIM_NOISE: \"0\"\n"
+                     "      env.BENCHD_SIM_STATE_DIR: \"" + cluster.path("tx2-state") + "\"\n");
+  CommandResult submit =
+      cluster.Benchctl({"submit", std::string(BENCHD_SOURCE_DIR) + "/configs/sweeps/qutibench-mnist.yaml"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
+
+  // 4 prunings x 8 batch sizes x 2 precisions x 3 power modes.
+  const std::string tx2_points = "SELECT count(*) FROM experiments WHERE platform = 'tx2'";
+  ASSERT_EQ(cluster.QueryValue(tx2_points), "192");
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return cluster.QueryValue(tx2_points + " AND state IN ('pending', 'running')") == "0";
+      },
+      240s))
+      << cluster.Logs();
+  EXPECT_EQ(cluster.QueryValue(tx2_points + " AND state = 'succeeded'"), "192") << cluster.Logs();
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM events WHERE kind = 'reconfiguration' AND device = 'tx2-0'"), "3");
+  // Each mode's experiments ran as one block.
+  EXPECT_EQ(cluster.QueryValue(
+                "SELECT count(*) FROM (SELECT e.config_key, lag(e.config_key) OVER (ORDER BY r.assigned_at, r.id) AS prev "
+                "FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.device = 'tx2-0') AS seq "
+                "WHERE prev IS DISTINCT FROM config_key"),
+            "3");
+  // Points no device in this lab can run are reported, not silently pending.
+  CommandResult show = cluster.Benchctl({"sweeps"});
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM experiments WHERE platform <> 'tx2' AND state = 'pending'"),
+            "278");
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+}  // namespace
+}  // namespace benchd::testing
