@@ -55,6 +55,17 @@ void CoordinatorLink::Send(const benchd::v1::Report& report) {
   WriteLocked(message);
 }
 
+void CoordinatorLink::Send(const benchd::v1::HealthResult& result) {
+  std::lock_guard lock(send_mutex_);
+  if (!connected_) {
+    spdlog::warn("device={}: health result not sent: not connected", result.device());
+    return;
+  }
+  benchd::v1::AgentMessage message;
+  *message.mutable_health_result() = result;
+  WriteLocked(message);
+}
+
 bool CoordinatorLink::WriteLocked(const benchd::v1::AgentMessage& message) {
   if (stream_ == nullptr) return false;
   if (!stream_->Write(message)) {
@@ -101,6 +112,7 @@ void CoordinatorLink::RunSession() {
         heartbeat_interval_ = std::chrono::milliseconds(incoming.welcome().heartbeat_interval_ms());
       }
     }
+    handler_.OnWelcome(incoming.welcome());
     {
       // Replay under the send lock so that new reports queue behind it and the
       // coordinator sees every run's reports in sequence order.
@@ -122,6 +134,10 @@ void CoordinatorLink::RunSession() {
         handler_.OnAssign(incoming.assign());
       } else if (incoming.has_cancel()) {
         handler_.OnCancel(incoming.cancel());
+      } else if (incoming.has_lease_renewed()) {
+        handler_.OnLeaseRenewed(incoming.lease_renewed());
+      } else if (incoming.has_health_check()) {
+        handler_.OnHealthCheck(incoming.health_check());
       } else if (incoming.has_ack()) {
         const benchd::v1::Ack& ack = incoming.ack();
         if (ack.rejected()) {
@@ -165,8 +181,15 @@ void CoordinatorLink::HeartbeatLoop() {
     for (int64_t run_id : handler_.ExecutingRuns()) heartbeat->add_active_run_ids(run_id);
     {
       std::lock_guard send_lock(send_mutex_);
-      if (connected_) WriteLocked(message);
+      if (connected_) {
+        heartbeat->set_seq(++heartbeat_seq_);
+        // Recorded before the write: the send time must not be later than the
+        // coordinator's receipt, which its lease expiry counts from.
+        handler_.OnHeartbeatSent(heartbeat->seq());
+        WriteLocked(message);
+      }
     }
+    handler_.OnTick();
     lock.lock();
   }
 }
