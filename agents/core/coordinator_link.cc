@@ -108,8 +108,10 @@ void CoordinatorLink::RunSession() {
     backoff_.Reset();
     {
       std::lock_guard lock(mutex_);
-      if (incoming.welcome().heartbeat_interval_ms() > 0) {
-        heartbeat_interval_ = std::chrono::milliseconds(incoming.welcome().heartbeat_interval_ms());
+      const std::chrono::milliseconds interval(incoming.welcome().heartbeat_interval_ms());
+      if (interval.count() > 0 && interval != heartbeat_interval_) {
+        heartbeat_interval_ = interval;
+        interval_changed_ = true;
       }
     }
     handler_.OnWelcome(incoming.welcome());
@@ -172,8 +174,12 @@ void CoordinatorLink::RunSession() {
 void CoordinatorLink::HeartbeatLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, heartbeat_interval_, [&] { return stopping_; });
+    wake_.wait_for(lock, heartbeat_interval_, [&] { return stopping_ || interval_changed_; });
     if (stopping_) return;
+    if (interval_changed_) {
+      interval_changed_ = false;
+      continue;
+    }
     lock.unlock();
     benchd::v1::AgentMessage message;
     auto* heartbeat = message.mutable_heartbeat();

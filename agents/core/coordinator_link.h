@@ -86,6 +86,9 @@ class CoordinatorLink {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::chrono::milliseconds heartbeat_interval_{5000};
+  // Set when a Welcome changed the interval, so the heartbeat thread restarts
+  // its wait instead of finishing one of the old length.
+  bool interval_changed_ = false;
   grpc::ClientContext* context_ = nullptr;
 
   mutable std::mutex send_mutex_;  // serialises writes; guards the fields below
