@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
     finished->set_succeeded(false);
     finished->set_failure_kind(benchd::v1::FAILURE_KIND_INFRASTRUCTURE);
     finished->set_error("the agent restarted while the run was in progress");
+    report.set_attempt(agent->spool_->AttemptOf(run_id));
     *finished->mutable_finished_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
     auto appended = agent->spool_->Append(run_id, std::move(report));
     if (!appended.ok()) return common::WithContext(appended.status(), "close interrupted run " + std::to_string(run_id));
@@ -55,6 +56,14 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   }
   if (agent->workers_.empty()) return absl::FailedPreconditionError("no usable device: every probe failed");
 
+  std::map<std::string, HealthCheckConfig> checks;
+  for (const auto& [name, worker] : agent->workers_) {
+    checks[name] = HealthCheckConfig{worker->device().health_check, worker->device().health_check_timeout};
+  }
+  agent->health_checker_ = std::make_unique<HealthChecker>(
+      std::move(checks), agent->process_runner_,
+      [raw = agent.get()](const benchd::v1::HealthResult& result) { raw->link_->Send(result); });
+
   for (auto& [name, worker] : agent->workers_) worker->Start();
   agent->link_ = std::make_unique<CoordinatorLink>(
       CoordinatorLink::Options{config.coordinator, config.reconnect_initial, config.reconnect_max}, *agent->spool_,
@@ -70,6 +79,7 @@ Agent::~Agent() { Shutdown(); }
 void Agent::Shutdown() {
   std::call_once(shutdown_once_, [this] {
     spdlog::info("agent={} shutting down", config_.name);
+    if (health_checker_) health_checker_->Stop();
     for (auto& [name, worker] : workers_) worker->Stop();
     // Give the final reports a moment to be acknowledged; what is not stays in
     // the spool for the next start.
@@ -80,6 +90,7 @@ void Agent::Shutdown() {
 }
 
 void Agent::Report(int64_t run_id, benchd::v1::Report body) {
+  if (body.has_run_finished()) leases_.Forget(run_id);
   auto appended = spool_->Append(run_id, std::move(body));
   if (absl::IsFailedPrecondition(appended.status())) return;  // rejected run: nothing to deliver
   if (!appended.ok()) {
@@ -104,6 +115,13 @@ benchd::v1::Hello Agent::BuildHello() {
     device->set_driver(config.driver);
     device->set_platform(config.platform);
     device->mutable_labels()->insert(config.labels.begin(), config.labels.end());
+    device->set_config_key(worker->CurrentConfigKey());
+    device->set_has_health_check(!config.health_check.empty());
+    for (const auto& [param, values] : config.domains) {
+      auto* domain = device->add_domains();
+      domain->set_name(param);
+      for (const std::string& value : values) domain->add_values(value);
+    }
     if (auto run = worker->CurrentRun()) {
       auto* active = hello.add_active_runs();
       active->set_run_id(*run);
@@ -121,10 +139,18 @@ benchd::v1::Hello Agent::BuildHello() {
   return hello;
 }
 
+void Agent::OnWelcome(const benchd::v1::Welcome& welcome) {
+  welcome_lease_ms_ = welcome.lease_ms();
+  if (welcome.heartbeat_interval_ms() > 0) {
+    leases_.SetCheckInterval(std::chrono::milliseconds(welcome.heartbeat_interval_ms()));
+  }
+}
+
 void Agent::OnAssign(const benchd::v1::Assign& assign) {
   auto it = workers_.find(assign.device());
   if (it == workers_.end()) {
     benchd::v1::Report report;
+    report.set_attempt(assign.attempt());
     auto* finished = report.mutable_run_finished();
     finished->set_succeeded(false);
     finished->set_failure_kind(benchd::v1::FAILURE_KIND_INFRASTRUCTURE);
@@ -132,17 +158,49 @@ void Agent::OnAssign(const benchd::v1::Assign& assign) {
     Report(assign.run_id(), std::move(report));
     return;
   }
+  const int64_t lease_ms = assign.lease_ms() > 0 ? assign.lease_ms() : welcome_lease_ms_.load();
+  if (leases_.Track(assign.run_id(), std::chrono::milliseconds(lease_ms))) {
+    spdlog::debug("run={}: lease {} ms", assign.run_id(), lease_ms);
+  }
   it->second->Submit(assign);
 }
 
 void Agent::OnCancel(const benchd::v1::Cancel& cancel) {
   spdlog::info("run={}: cancel requested: {}", cancel.run_id(), cancel.reason());
-  for (auto& [name, worker] : workers_) worker->Cancel(cancel.run_id());
+  const std::string reason =
+      "cancelled by the coordinator" + (cancel.reason().empty() ? std::string() : ": " + cancel.reason());
+  for (auto& [name, worker] : workers_) worker->Cancel(cancel.run_id(), reason);
 }
 
 void Agent::OnRejected(int64_t run_id, const std::string& reason) {
   spdlog::warn("run={}: the coordinator no longer accepts this run ({}); stopping it", run_id, reason);
   for (auto& [name, worker] : workers_) worker->Cancel(run_id);
+}
+
+void Agent::OnLeaseRenewed(const benchd::v1::LeaseRenewed& renewed) {
+  const std::vector<int64_t> run_ids(renewed.run_ids().begin(), renewed.run_ids().end());
+  const int count = leases_.Renewed(renewed.heartbeat_seq(), run_ids, std::chrono::milliseconds(renewed.lease_ms()));
+  spdlog::debug("heartbeat {}: {} of {} lease(s) renewed for {} ms", renewed.heartbeat_seq(), count, run_ids.size(),
+                renewed.lease_ms());
+}
+
+void Agent::OnHealthCheck(const benchd::v1::HealthCheck& check) {
+  spdlog::info("device={}: health check requested", check.device());
+  health_checker_->Submit(check.device());
+}
+
+void Agent::OnHeartbeatSent(int64_t seq) { leases_.HeartbeatSent(seq); }
+
+void Agent::OnTick() { StopExpiredRuns(); }
+
+void Agent::StopExpiredRuns() {
+  for (int64_t run_id : leases_.TakeExpired()) {
+    // The coordinator requeues the experiment when the lease expires; going on
+    // would measure a device it may hand out again, for a report it rejects.
+    const std::string reason = "stopped by the agent: the lease could not be renewed";
+    spdlog::warn("run={}: lease could not be renewed (no renewal from the coordinator in time); stopping it", run_id);
+    for (auto& [name, worker] : workers_) worker->Cancel(run_id, reason);
+  }
 }
 
 std::vector<int64_t> Agent::ExecutingRuns() {

@@ -1,8 +1,11 @@
 #include "agents/core/agent_config.h"
 
-#include <set>
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
+#include "common/proto_json.h"
 #include "common/status_util.h"
 #include "common/yaml_reader.h"
 
@@ -24,8 +27,51 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlConte
   return values;
 }
 
+absl::StatusOr<std::vector<std::string>> ReadArgv(const YamlContext& ctx, const YAML::Node& node,
+                                                  const std::string& path) {
+  if (!node.IsSequence() || node.size() == 0) {
+    return ctx.ErrorAt(node, path, "expected a non-empty list: the program and its arguments");
+  }
+  std::vector<std::string> argv;
+  for (size_t i = 0; i < node.size(); ++i) {
+    BENCHD_ASSIGN_OR_RETURN(std::string arg, ctx.ReadString(node[i], IndexPath(path, i)));
+    argv.push_back(std::move(arg));
+  }
+  if (argv[0].empty()) return ctx.ErrorAt(node[0], IndexPath(path, 0), "expected a program, got an empty string");
+  return argv;
+}
+
+// Values keep the text form the coordinator compares experiments' parameters
+// in (ParamValueToString), so `8`, `"8"` and `8` in a sweep all match.
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadDomains(const YamlContext& ctx,
+                                                                            const YAML::Node& node,
+                                                                            const std::string& path) {
+  if (!node.IsMap()) return ctx.ErrorAt(node, path, "expected a map of parameter names to lists of values");
+  std::map<std::string, std::vector<std::string>> domains;
+  for (const auto& item : node) {
+    const std::string name = item.first.Scalar();
+    const std::string item_path = JoinPath(path, name);
+    if (name.empty()) return ctx.ErrorAt(item.first, path, "expected a parameter name, got an empty key");
+    const YAML::Node& values = item.second;
+    if (!values.IsSequence() || values.size() == 0) {
+      return ctx.ErrorAt(values, item_path, "expected a non-empty list of values");
+    }
+    std::vector<std::string>& texts = domains[name];
+    for (size_t i = 0; i < values.size(); ++i) {
+      BENCHD_ASSIGN_OR_RETURN(benchd::v1::ParamValue value, ctx.ReadParamValue(values[i], IndexPath(item_path, i)));
+      std::string text = common::ParamValueToString(value);
+      if (std::find(texts.begin(), texts.end(), text) != texts.end()) {
+        return ctx.ErrorAt(values[i], IndexPath(item_path, i), "value '" + text + "' is listed twice");
+      }
+      texts.push_back(std::move(text));
+    }
+  }
+  return domains;
+}
+
 absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node& node, const std::string& path) {
-  BENCHD_RETURN_IF_ERROR(ctx.CheckMap(node, path, {"name", "driver", "platform", "labels", "options"}));
+  BENCHD_RETURN_IF_ERROR(ctx.CheckMap(node, path, {"name", "driver", "platform", "labels", "options", "health_check",
+                                                 "health_check_timeout", "domains"}));
   DeviceConfig device;
   for (const char* required : {"name", "driver", "platform"}) {
     if (!node[required]) return ctx.ErrorAt(node, JoinPath(path, required), "missing");
@@ -38,6 +84,19 @@ absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node
   }
   if (node["options"]) {
     BENCHD_ASSIGN_OR_RETURN(device.options, ReadStringMap(ctx, node["options"], JoinPath(path, "options")));
+  }
+  if (node["health_check"]) {
+    BENCHD_ASSIGN_OR_RETURN(device.health_check, ReadArgv(ctx, node["health_check"], JoinPath(path, "health_check")));
+  }
+  if (node["health_check_timeout"]) {
+    const std::string timeout_path = JoinPath(path, "health_check_timeout");
+    BENCHD_ASSIGN_OR_RETURN(device.health_check_timeout, ctx.ReadDuration(node["health_check_timeout"], timeout_path));
+    if (device.health_check_timeout <= std::chrono::milliseconds::zero()) {
+      return ctx.ErrorAt(node["health_check_timeout"], timeout_path, "expected a positive duration");
+    }
+  }
+  if (node["domains"]) {
+    BENCHD_ASSIGN_OR_RETURN(device.domains, ReadDomains(ctx, node["domains"], JoinPath(path, "domains")));
   }
   return device;
 }

@@ -14,6 +14,9 @@
 //       platform: host-cpu
 //       labels: {arch: x86_64}
 //       options: {threads: "4"}
+//       health_check: [/usr/local/bin/cpu-selftest, --quick]
+//       health_check_timeout: 30s
+//       domains: {precision: [INT8, FP32], batch: [1, 8]}
 
 #include <chrono>
 #include <map>
@@ -31,6 +34,15 @@ struct DeviceConfig {
   std::string platform;
   std::map<std::string, std::string> labels;
   DriverOptions options;
+  // The command that tells whether the device works again after the
+  // coordinator quarantined it: argv, run without a shell; healthy means it
+  // exits 0 within `health_check_timeout`. Empty: the device has no check.
+  std::vector<std::string> health_check;
+  std::chrono::milliseconds health_check_timeout{std::chrono::seconds(30)};
+  // Parameter domains narrower than the platform's: parameter name to the
+  // values this device can run, in their text form (8, 12.5, FP16, true, as
+  // common::ParamValueToString prints them). Empty: the platform's domains.
+  std::map<std::string, std::vector<std::string>> domains;
 };
 
 struct AgentConfig {
@@ -47,7 +59,9 @@ struct AgentConfig {
 };
 
 // Errors name file:line:column and the key path: unknown keys, wrong types,
-// a device without name, driver or platform, two devices with one name.
+// a device without name, driver or platform, two devices with one name, an
+// empty `health_check`, a `domains` entry that is not a non-empty list of
+// distinct single values.
 [[nodiscard]] absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name);
 [[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
 

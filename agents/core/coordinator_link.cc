@@ -55,6 +55,17 @@ void CoordinatorLink::Send(const benchd::v1::Report& report) {
   WriteLocked(message);
 }
 
+void CoordinatorLink::Send(const benchd::v1::HealthResult& result) {
+  std::lock_guard lock(send_mutex_);
+  if (!connected_) {
+    spdlog::warn("device={}: health result not sent: not connected", result.device());
+    return;
+  }
+  benchd::v1::AgentMessage message;
+  *message.mutable_health_result() = result;
+  WriteLocked(message);
+}
+
 bool CoordinatorLink::WriteLocked(const benchd::v1::AgentMessage& message) {
   if (stream_ == nullptr) return false;
   if (!stream_->Write(message)) {
@@ -97,10 +108,13 @@ void CoordinatorLink::RunSession() {
     backoff_.Reset();
     {
       std::lock_guard lock(mutex_);
-      if (incoming.welcome().heartbeat_interval_ms() > 0) {
-        heartbeat_interval_ = std::chrono::milliseconds(incoming.welcome().heartbeat_interval_ms());
+      const std::chrono::milliseconds interval(incoming.welcome().heartbeat_interval_ms());
+      if (interval.count() > 0 && interval != heartbeat_interval_) {
+        heartbeat_interval_ = interval;
+        interval_changed_ = true;
       }
     }
+    handler_.OnWelcome(incoming.welcome());
     {
       // Replay under the send lock so that new reports queue behind it and the
       // coordinator sees every run's reports in sequence order.
@@ -122,6 +136,10 @@ void CoordinatorLink::RunSession() {
         handler_.OnAssign(incoming.assign());
       } else if (incoming.has_cancel()) {
         handler_.OnCancel(incoming.cancel());
+      } else if (incoming.has_lease_renewed()) {
+        handler_.OnLeaseRenewed(incoming.lease_renewed());
+      } else if (incoming.has_health_check()) {
+        handler_.OnHealthCheck(incoming.health_check());
       } else if (incoming.has_ack()) {
         const benchd::v1::Ack& ack = incoming.ack();
         if (ack.rejected()) {
@@ -156,8 +174,12 @@ void CoordinatorLink::RunSession() {
 void CoordinatorLink::HeartbeatLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, heartbeat_interval_, [&] { return stopping_; });
+    wake_.wait_for(lock, heartbeat_interval_, [&] { return stopping_ || interval_changed_; });
     if (stopping_) return;
+    if (interval_changed_) {
+      interval_changed_ = false;
+      continue;
+    }
     lock.unlock();
     benchd::v1::AgentMessage message;
     auto* heartbeat = message.mutable_heartbeat();
@@ -165,8 +187,15 @@ void CoordinatorLink::HeartbeatLoop() {
     for (int64_t run_id : handler_.ExecutingRuns()) heartbeat->add_active_run_ids(run_id);
     {
       std::lock_guard send_lock(send_mutex_);
-      if (connected_) WriteLocked(message);
+      if (connected_) {
+        heartbeat->set_seq(++heartbeat_seq_);
+        // Recorded before the write: the send time must not be later than the
+        // coordinator's receipt, which its lease expiry counts from.
+        handler_.OnHeartbeatSent(heartbeat->seq());
+        WriteLocked(message);
+      }
     }
+    handler_.OnTick();
     lock.lock();
   }
 }

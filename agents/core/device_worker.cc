@@ -64,15 +64,50 @@ void DeviceWorker::Submit(const benchd::v1::Assign& assign) {
   wake_.notify_all();
 }
 
-void DeviceWorker::Cancel(int64_t run_id) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(queue_, [&](const benchd::v1::Assign& a) { return a.run_id() == run_id; });
-  if (current_run_ == run_id) cancel_current_ = true;
+void DeviceWorker::Cancel(int64_t run_id, const std::string& reason) {
+  std::vector<benchd::v1::Assign> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      if (it->run_id() == run_id) {
+        dropped.push_back(std::move(*it));
+        it = queue_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (current_run_ == run_id) {
+      if (!cancel_current_) cancel_reason_ = reason;
+      cancel_current_ = true;
+    }
+  }
+  for (const benchd::v1::Assign& assign : dropped) ReportCancelledBeforeStart(assign, reason);
+}
+
+void DeviceWorker::ReportCancelledBeforeStart(const benchd::v1::Assign& assign, const std::string& reason) {
+  benchd::v1::Report report;
+  report.set_attempt(assign.attempt());
+  benchd::v1::RunFinished* finished = report.mutable_run_finished();
+  finished->set_succeeded(false);
+  finished->set_failure_kind(benchd::v1::FAILURE_KIND_INFRASTRUCTURE);
+  finished->set_error(reason.empty() ? "the run was cancelled before it started" : reason);
+  auto& environment = *finished->mutable_environment()->mutable_entries();
+  environment["agent"] = agent_name_;
+  environment["device"] = device_.name;
+  *finished->mutable_finished_at() = TimeUtil::GetCurrentTime();
+  spdlog::info("run={} device={}: cancelled before it started: {}", assign.run_id(), device_.name,
+               finished->error());
+  sink_(assign.run_id(), std::move(report));
 }
 
 std::optional<int64_t> DeviceWorker::CurrentRun() const {
   std::lock_guard lock(mutex_);
   return current_run_;
+}
+
+std::string DeviceWorker::CurrentConfigKey() const {
+  std::lock_guard lock(mutex_);
+  return current_config_.value_or("");
 }
 
 void DeviceWorker::Loop() {
@@ -84,6 +119,7 @@ void DeviceWorker::Loop() {
     queue_.pop_front();
     current_run_ = assign.run_id();
     cancel_current_ = false;
+    cancel_reason_.clear();
     lock.unlock();
     Execute(assign);
     lock.lock();
@@ -91,29 +127,44 @@ void DeviceWorker::Loop() {
   }
 }
 
-absl::StatusOr<benchd::v1::Environment> DeviceWorker::EnsureConfigured(const RunRequest& request) {
-  if (current_config_ == request.config_key) return config_environment_;
+absl::StatusOr<DeviceWorker::Configuration> DeviceWorker::EnsureConfigured(const RunRequest& request) {
+  std::optional<std::string> previous;
+  {
+    std::lock_guard lock(mutex_);
+    previous = current_config_;
+    // Until Prepare succeeds the device's configuration is unknown.
+    if (current_config_ != request.config_key) current_config_.reset();
+  }
+  if (previous == request.config_key) return Configuration{config_environment_, std::nullopt, ""};
   const auto start = std::chrono::steady_clock::now();
-  spdlog::info("device={}: reconfiguring to '{}'", device_.name, request.config_key);
-  // Until Prepare succeeds the device's configuration is unknown.
-  current_config_.reset();
+  spdlog::info("device={}: reconfiguring from '{}' to '{}'", device_.name, previous.value_or("(unknown)"),
+               request.config_key);
   auto prepared = driver_->Prepare(request, cancel_current_);
   if (!prepared.ok()) return prepared.status();
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   (*prepared->mutable_entries())["config_key"] = request.config_key;
-  (*prepared->mutable_entries())["reconfigure_ms"] = std::to_string(took.count());
-  current_config_ = request.config_key;
-  config_environment_ = *prepared;
-  return config_environment_;
+  config_environment_ = *std::move(prepared);
+  {
+    std::lock_guard lock(mutex_);
+    current_config_ = request.config_key;
+  }
+  return Configuration{config_environment_, took, previous.value_or("")};
 }
 
 void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   const int64_t run_id = assign.run_id();
-  spdlog::info("run={} experiment={} device={}: starting", run_id, assign.experiment_id(), device_.name);
+  spdlog::info("run={} experiment={} attempt={} device={}: starting", run_id, assign.experiment_id(),
+               assign.attempt(), device_.name);
+  // Every report of the run carries its attempt, so the coordinator can tell
+  // a stale attempt's reports from the current one's.
+  const auto emit = [&](benchd::v1::Report report) {
+    report.set_attempt(assign.attempt());
+    sink_(run_id, std::move(report));
+  };
   {
     benchd::v1::Report started;
     *started.mutable_run_started()->mutable_started_at() = TimeUtil::GetCurrentTime();
-    sink_(run_id, std::move(started));
+    emit(std::move(started));
   }
 
   RunRequest request;
@@ -125,12 +176,23 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   std::error_code error;
   std::filesystem::create_directories(request.work_dir, error);
 
-  absl::StatusOr<benchd::v1::Environment> configured =
+  absl::StatusOr<Configuration> configured =
       error ? absl::InternalError("create run directory '" + request.work_dir + "': " + error.message())
             : EnsureConfigured(request);
   absl::StatusOr<RunResult> result =
       configured.ok() ? driver_->Run(request, cancel_current_) : absl::StatusOr<RunResult>(configured.status());
-  if (result.ok() && cancel_current_) result = absl::CancelledError("the run was cancelled");
+  if (cancel_current_) {
+    std::string reason;
+    {
+      std::lock_guard lock(mutex_);
+      reason = cancel_reason_;
+    }
+    if (!reason.empty()) {
+      result = absl::CancelledError(result.ok() ? reason : reason + ": " + std::string(result.status().message()));
+    } else if (result.ok()) {
+      result = absl::CancelledError("the run was cancelled");
+    }
+  }
 
   benchd::v1::Report finished_report;
   benchd::v1::RunFinished* finished = finished_report.mutable_run_finished();
@@ -147,7 +209,7 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
         if (repeat.t_ns.size() == repeat.latency_us.size()) {
           batch->mutable_t_ns()->Add(repeat.t_ns.begin() + first, repeat.t_ns.begin() + last);
         }
-        sink_(run_id, std::move(batch_report));
+        emit(std::move(batch_report));
       }
     }
     finished->set_succeeded(true);
@@ -159,7 +221,13 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
     finished->set_error(std::string(result.status().message()));
   }
   auto& environment = *finished->mutable_environment()->mutable_entries();
-  if (configured.ok()) environment.insert(configured->entries().begin(), configured->entries().end());
+  if (configured.ok()) {
+    environment.insert(configured->environment.entries().begin(), configured->environment.entries().end());
+    if (configured->reconfigure_time) {
+      environment["reconfigure_ms"] = std::to_string(configured->reconfigure_time->count());
+      environment["reconfigured_from"] = configured->reconfigured_from;
+    }
+  }
   environment["agent"] = agent_name_;
   environment["device"] = device_.name;
   environment["driver"] = device_.driver;
@@ -171,7 +239,7 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   } else {
     spdlog::warn("run={} device={}: failed: {}", run_id, device_.name, result.status().ToString());
   }
-  sink_(run_id, std::move(finished_report));
+  emit(std::move(finished_report));
 }
 
 }  // namespace benchd::agent

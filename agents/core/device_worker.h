@@ -2,10 +2,17 @@
 
 // Runs the experiments assigned to one device, one at a time, on its own
 // thread, and turns each driver result into reports: RunStarted, latency
-// batches, RunFinished.
+// batches, RunFinished. Every report carries the attempt the run was assigned
+// with (Assign.attempt), which the coordinator fences stale runs by.
+//
+// The finished report's environment carries `config_key` (the configuration
+// the run was made in) on every run, and `reconfigure_ms` and
+// `reconfigured_from` (the previous key; empty when unknown) only on the run
+// that reconfigured the device, so the coordinator can time reconfigurations.
 // Thread-safety: public methods are thread-safe.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -37,16 +44,31 @@ class DeviceWorker {
   // Queues an assignment. A device runs one experiment at a time; the
   // coordinator never sends a second before the first finished.
   void Submit(const benchd::v1::Assign& assign);
-  // Cancels `run_id` if it is running or queued.
-  void Cancel(int64_t run_id);
+  // Cancels `run_id` if it is running or queued; its RunFinished (failed)
+  // names `reason` when one is given. A queued run is reported finished at
+  // once; a running one when its driver returns (the process runner kills
+  // its process group within its grace period).
+  void Cancel(int64_t run_id, const std::string& reason = "");
   std::optional<int64_t> CurrentRun() const;
+  // The configuration the device is in; empty when unknown (nothing
+  // configured yet, or the last Prepare failed or is in progress).
+  std::string CurrentConfigKey() const;
 
  private:
+  struct Configuration {
+    // Attached to every run made in this configuration (with `config_key`).
+    benchd::v1::Environment environment;
+    // Set only when this run's request reconfigured the device.
+    std::optional<std::chrono::milliseconds> reconfigure_time;
+    std::string reconfigured_from;
+  };
+
   void Loop();
   void Execute(const benchd::v1::Assign& assign);
   // Runs the driver's Prepare when `request` needs another configuration
-  // than the device has; returns the environment of the configuration.
-  absl::StatusOr<benchd::v1::Environment> EnsureConfigured(const RunRequest& request);
+  // than the device has.
+  absl::StatusOr<Configuration> EnsureConfigured(const RunRequest& request);
+  void ReportCancelledBeforeStart(const benchd::v1::Assign& assign, const std::string& reason);
 
   const DeviceConfig device_;
   const std::string agent_name_;
@@ -59,9 +81,10 @@ class DeviceWorker {
   std::deque<benchd::v1::Assign> queue_;
   std::optional<int64_t> current_run_;
   std::atomic<bool> cancel_current_{false};
-  // The configuration the device is in; only the worker thread touches it.
+  std::string cancel_reason_;
+  // The configuration the device is in; written by the worker thread only.
   std::optional<std::string> current_config_;
-  benchd::v1::Environment config_environment_;
+  benchd::v1::Environment config_environment_;  // worker thread only
   bool stopping_ = false;
   std::thread thread_;
 };

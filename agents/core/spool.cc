@@ -61,6 +61,7 @@ absl::Status Spool::Load() {
       }
       run_id = report.run_id();
       log.last_seq = std::max(log.last_seq, report.seq());
+      if (report.attempt() != 0) log.attempt = report.attempt();
       log.finished = log.finished || report.has_run_finished();
       log.unacked.push_back(std::move(report));
     }
@@ -83,6 +84,7 @@ absl::StatusOr<benchd::v1::Report> Spool::Append(int64_t run_id, benchd::v1::Rep
   RunLog& log = runs_[run_id];
   report.set_run_id(run_id);
   report.set_seq(log.last_seq + 1);
+  if (report.attempt() == 0) report.set_attempt(log.attempt);
   const std::string payload = report.SerializeAsString();
   const uint32_t size = static_cast<uint32_t>(payload.size());
   const char header[4] = {static_cast<char>(size & 0xff), static_cast<char>(size >> 8 & 0xff),
@@ -97,6 +99,7 @@ absl::StatusOr<benchd::v1::Report> Spool::Append(int64_t run_id, benchd::v1::Rep
   ::close(fd);
   if (!status.ok()) return status;
   log.last_seq = report.seq();
+  log.attempt = report.attempt();
   log.finished = log.finished || report.has_run_finished();
   log.unacked.push_back(report);
   return report;
@@ -146,6 +149,12 @@ std::vector<int64_t> Spool::Runs() const {
   std::vector<int64_t> ids;
   for (const auto& [run_id, log] : runs_) ids.push_back(run_id);
   return ids;
+}
+
+int32_t Spool::AttemptOf(int64_t run_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = runs_.find(run_id);
+  return it == runs_.end() ? 0 : it->second.attempt;
 }
 
 std::vector<int64_t> Spool::UnfinishedRuns() const {

@@ -9,6 +9,8 @@
 // [u32 little-endian length][serialized benchd.v1.Report]. A record cut short
 // by a crash is ignored on load. The file is deleted once the run's
 // RunFinished report is acknowledged, or when the coordinator rejects the run.
+// Every record carries the run's attempt (Report.attempt), so reports replayed
+// after a restart are fenced like live ones.
 // Thread-safety: all methods are thread-safe.
 
 #include <chrono>
@@ -32,6 +34,8 @@ class Spool {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Spool>> Open(const std::string& dir);
 
   // Gives `report` the run's next sequence number, persists it, and returns it.
+  // A report without an attempt (0) gets the attempt of the run's earlier
+  // reports.
   [[nodiscard]] absl::StatusOr<benchd::v1::Report> Append(int64_t run_id, benchd::v1::Report report);
   // The coordinator committed the run's reports up to and including `seq`.
   void Ack(int64_t run_id, int64_t seq);
@@ -47,11 +51,14 @@ class Spool {
   std::vector<int64_t> Runs() const;
   // Runs whose reports do not include a RunFinished (their process died).
   std::vector<int64_t> UnfinishedRuns() const;
+  // The attempt the run's reports carry; 0 when the run is unknown.
+  int32_t AttemptOf(int64_t run_id) const;
 
  private:
   struct RunLog {
     std::vector<benchd::v1::Report> unacked;
     int64_t last_seq = 0;
+    int32_t attempt = 0;
     bool finished = false;
   };
 

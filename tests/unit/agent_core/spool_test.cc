@@ -88,5 +88,24 @@ TEST_F(SpoolTest, DroppedRunRefusesFurtherReports) {
   EXPECT_EQ(spool->Append(4, Finished()).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(SpoolTest, KeepsEachRunsAttemptAcrossARestart) {
+  {
+    auto spool = *Spool::Open(dir_);
+    benchd::v1::Report started = Latency({1.0});
+    started.set_attempt(3);
+    ASSERT_TRUE(spool->Append(7, started).ok());
+    // A report without an attempt inherits the run's.
+    EXPECT_EQ(spool->Append(7, Latency({2.0}))->attempt(), 3);
+    spool->Ack(7, 2);
+    EXPECT_EQ(spool->AttemptOf(7), 3);
+    EXPECT_EQ(spool->AttemptOf(8), 0);
+  }
+  auto reopened = *Spool::Open(dir_);
+  EXPECT_EQ(reopened->AttemptOf(7), 3);
+  for (const auto& report : reopened->Unacknowledged()) EXPECT_EQ(report.attempt(), 3);
+  // The synthetic RunFinished written for an interrupted run is fenced too.
+  EXPECT_EQ(reopened->Append(7, Finished())->attempt(), 3);
+}
+
 }  // namespace
 }  // namespace benchd::agent
