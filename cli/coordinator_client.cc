@@ -148,10 +148,11 @@ absl::StatusOr<int64_t> CoordinatorClient::DrainAgent(const std::string& agent, 
   v1::DrainAgentRequest request;
   request.set_agent(agent);
   request.set_undo(undo);
-  BENCHD_ASSIGN_OR_RETURN(v1::DrainAgentResponse response,
-                          Unary<v1::DrainAgentResponse>([&](grpc::ClientContext* context, auto* out) {
-                            return stub_->DrainAgent(context, request, out);
-                          }));
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::DrainAgentResponse response,
+      Unary<v1::DrainAgentResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->DrainAgent(context, request, out);
+      }));
   return response.active_runs();
 }
 

@@ -29,7 +29,9 @@ std::string FullName(const benchd::v1::Agent& agent, const benchd::v1::Device& d
 absl::Status NotFound(const std::vector<benchd::v1::Agent>& agents, std::string_view name) {
   std::vector<std::string> known;
   for (const benchd::v1::Agent& agent : agents) {
-    for (const benchd::v1::Device& device : agent.devices()) known.push_back(FullName(agent, device));
+    for (const benchd::v1::Device& device : agent.devices()) {
+      known.push_back(FullName(agent, device));
+    }
   }
   if (known.empty()) {
     return absl::NotFoundError(
@@ -41,8 +43,8 @@ absl::Status NotFound(const std::vector<benchd::v1::Agent>& agents, std::string_
 // What changed, as the operator needs to know it: a busy device keeps its run.
 std::string Outcome(const DeviceRef& ref, bool enabled, bool was_quarantined,
                     const benchd::v1::Device& device) {
-  std::string text = fmt::format("device {}/{} {}", ref.agent, ref.device,
-                                 enabled ? "enabled" : "disabled");
+  std::string text =
+      fmt::format("device {}/{} {}", ref.agent, ref.device, enabled ? "enabled" : "disabled");
   if (enabled && was_quarantined) text += " (quarantine cleared)";
   if (!device.state().empty()) text += ": now " + device.state();
   if (!enabled && device.current_run_id() != 0) {
@@ -81,15 +83,13 @@ absl::StatusOr<DeviceRef> ResolveDeviceName(const std::vector<benchd::v1::Agent>
   if (matches.empty()) return NotFound(agents, name);
   std::vector<std::string> candidates;
   for (const DeviceRef& match : matches) candidates.push_back(match.agent + "/" + match.device);
-  return absl::InvalidArgumentError(
-      fmt::format("device name '{}' is ambiguous: {}; name one as AGENT/DEVICE", name,
-                  JoinNames(candidates)));
+  return absl::InvalidArgumentError(fmt::format(
+      "device name '{}' is ambiguous: {}; name one as AGENT/DEVICE", name, JoinNames(candidates)));
 }
 
 absl::Status RunSetDeviceEnabled(const CommandContext& context, const std::string& name,
                                  bool enabled) {
-  const std::string operation =
-      fmt::format("{} device {}", enabled ? "enable" : "disable", name);
+  const std::string operation = fmt::format("{} device {}", enabled ? "enable" : "disable", name);
   absl::StatusOr<std::vector<benchd::v1::Agent>> agents = context.client.ListAgents();
   if (!agents.ok()) return common::WithContext(agents.status(), operation);
   absl::StatusOr<DeviceRef> ref = ResolveDeviceName(*agents, name);

@@ -18,21 +18,16 @@ constexpr size_t kReasonWidth = 40;
 std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
 
 void RenderDevicesTable(const std::vector<benchd::v1::Agent>& agents, std::ostream& out) {
-  Table table({{"AGENT"},
-               {"DEVICE"},
-               {"PLATFORM"},
-               {"STATE"},
-               {"CONFIG"},
-               {"HEALTH"},
-               {"LAST ERROR"}});
+  Table table(
+      {{"AGENT"}, {"DEVICE"}, {"PLATFORM"}, {"STATE"}, {"CONFIG"}, {"HEALTH"}, {"LAST ERROR"}});
   for (const benchd::v1::Agent& agent : agents) {
     const std::string agent_cell = agent.draining() ? agent.name() + " (draining)" : agent.name();
     for (const benchd::v1::Device& device : agent.devices()) {
       table.AddRow({agent_cell, device.name(), OrDash(device.platform()), OrDash(device.state()),
                     OrDash(device.config_key()), DeviceHealthText(device),
-                    device.last_error().empty() ? "-"
-                                                : ShortenForCell(device.last_error(),
-                                                                 kLastErrorWidth)});
+                    device.last_error().empty()
+                        ? "-"
+                        : ShortenForCell(device.last_error(), kLastErrorWidth)});
     }
   }
   table.Render(out);

@@ -67,8 +67,8 @@ std::string FormatParameters(const benchd::v1::Parameters& parameters) {
 
 std::string ShortenForCell(std::string_view text, size_t max_width) {
   const size_t line_end = text.find_first_of("\r\n");
-  const bool more_lines =
-      line_end != std::string_view::npos && text.find_first_not_of("\r\n", line_end) != std::string_view::npos;
+  const bool more_lines = line_end != std::string_view::npos &&
+                          text.find_first_not_of("\r\n", line_end) != std::string_view::npos;
   text = text.substr(0, line_end);
   // Walk code points, remembering where the last one that still leaves room
   // for "..." ends, so that a cut never splits a multi-byte character.

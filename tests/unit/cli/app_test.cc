@@ -160,7 +160,8 @@ TEST(AppTest, RerunOfCancelledSweepExitsTwoWithTheCoordinatorsAdvice) {
   EXPECT_EQ(RunInProcess({"--coordinator", server.address(), "cancel", "3"}).exit_code, 0);
   Outcome outcome = RunInProcess({"--coordinator", server.address(), "rerun", "3", "--failed"});
   EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_THAT(outcome.err, HasSubstr("sweep 3 was cancelled; submit its file again with --resume 3"));
+  EXPECT_THAT(outcome.err,
+              HasSubstr("sweep 3 was cancelled; submit its file again with --resume 3"));
 }
 
 TEST(AppTest, EventsAndDevicesRunThroughTheCommandLine) {

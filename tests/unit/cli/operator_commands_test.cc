@@ -110,8 +110,8 @@ TEST_F(OperatorCommandsTest, WatchKeepsWaitingWhileOnlyUnschedulableWorkIsLeft) 
 
 TEST_F(OperatorCommandsTest, WatchOnATerminalSaysItIsWaitingForADevice) {
   fake().AddSweep(MakeSweep(4, "w", Progress(2, 0, 0, 0)));
-  fake().SetWatchEvents(4, {Event(WithUnschedulable(Progress(2, 1, 0, 0), 1)),
-                            Event(Progress(2, 1, 1, 0), true)});
+  fake().SetWatchEvents(
+      4, {Event(WithUnschedulable(Progress(2, 1, 0, 0), 1)), Event(Progress(2, 1, 1, 0), true)});
   absl::StatusOr<ExitCode> code = RunWatch(Context(/*tty=*/true), 4);
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_THAT(err_.str(), HasSubstr("1 unschedulable  waiting for a device\x1b[K"));
@@ -147,9 +147,8 @@ TEST_F(OperatorCommandsTest, ShowListsFailedAndUnschedulableExperimentsAfterTheT
   benchd::v1::Experiment running =
       MakeExperiment(2, "host-cpu", benchd::v1::EXPERIMENT_STATE_RUNNING, 16);
   running.set_attempts(1);
-  fake().AddSweep(
-      MakeSweep(3, "resnet", WithUnschedulable(Progress(3, 0, 1, 1, 90'000), 1, 0.5)),
-      {failed, unschedulable, running});
+  fake().AddSweep(MakeSweep(3, "resnet", WithUnschedulable(Progress(3, 0, 1, 1, 90'000), 1, 0.5)),
+                  {failed, unschedulable, running});
 
   ASSERT_TRUE(RunShow(Context(), 3).ok());
   EXPECT_EQ(out_.str(),
@@ -178,8 +177,9 @@ TEST_F(OperatorCommandsTest, ShowSaysWhenTheSweepWasCancelled) {
   sweep.mutable_progress()->set_pending(0);
   sweep.mutable_progress()->set_cancelled(1);
   sweep.set_cancelled(true);
-  fake().AddSweep(sweep, {MakeExperiment(0, "host-cpu", benchd::v1::EXPERIMENT_STATE_SUCCEEDED, 8),
-                          MakeExperiment(1, "host-cpu", benchd::v1::EXPERIMENT_STATE_CANCELLED, 16)});
+  fake().AddSweep(sweep,
+                  {MakeExperiment(0, "host-cpu", benchd::v1::EXPERIMENT_STATE_SUCCEEDED, 8),
+                   MakeExperiment(1, "host-cpu", benchd::v1::EXPERIMENT_STATE_CANCELLED, 16)});
   ASSERT_TRUE(RunShow(Context(), 3).ok());
   EXPECT_THAT(out_.str(), HasSubstr("submitted  2023-11-14T22:13:20Z\n"
                                     "state      cancelled\n"
@@ -252,9 +252,8 @@ TEST_F(OperatorCommandsTest, DrainOfUnknownAgentIsNotFound) {
 
 TEST_F(OperatorCommandsTest, DevicesShowsStateConfigHealthAndShortenedLastError) {
   SetLab();
-  benchd::v1::Agent lab1 = MakeAgent(
-      "lab-1", {MakeDevice("cpu0", "host-cpu", "draining"),
-                MakeDevice("orin0", "jetson-orin", "busy", 17)});
+  benchd::v1::Agent lab1 = MakeAgent("lab-1", {MakeDevice("cpu0", "host-cpu", "draining"),
+                                               MakeDevice("orin0", "jetson-orin", "busy", 17)});
   lab1.set_draining(true);
   lab1.mutable_devices(1)->set_config_key("power_mode=maxn");
   lab1.mutable_devices(1)->set_consecutive_failures(1);
@@ -356,7 +355,8 @@ TEST(ResolveDeviceNameTest, MalformedAndEmptyLab) {
 TEST(ResolveDeviceNameTest, LongCandidateListsAreCut) {
   std::vector<benchd::v1::Agent> agents;
   for (int i = 0; i < 12; ++i) {
-    agents.push_back(MakeAgent("lab-" + std::to_string(i), {MakeDevice("cpu0", "host-cpu", "idle")}));
+    agents.push_back(
+        MakeAgent("lab-" + std::to_string(i), {MakeDevice("cpu0", "host-cpu", "idle")}));
   }
   absl::StatusOr<DeviceRef> ambiguous = ResolveDeviceName(agents, "cpu0");
   EXPECT_THAT(std::string(ambiguous.status().message()),
