@@ -6,12 +6,18 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "cli/commands/agents.h"
+#include "cli/commands/cancel.h"
+#include "cli/commands/device.h"
+#include "cli/commands/devices.h"
+#include "cli/commands/drain.h"
+#include "cli/commands/events.h"
 #include "cli/commands/plan.h"
+#include "cli/commands/rerun.h"
 #include "cli/commands/results.h"
 #include "cli/commands/show.h"
-#include "cli/commands/rerun.h"
 #include "cli/commands/submit.h"
 #include "cli/commands/sweeps.h"
+#include "cli/commands/watch.h"
 #include "cli/coordinator_client.h"
 #include "cli/exit_codes.h"
 #include "common/duration.h"
@@ -35,6 +41,19 @@ struct Commands {
   CLI::App* agents = nullptr;
   CLI::App* plan = nullptr;
   CLI::App* rerun = nullptr;
+  CLI::App* watch = nullptr;
+  CLI::App* cancel = nullptr;
+  CLI::App* drain = nullptr;
+  CLI::App* devices = nullptr;
+  CLI::App* device_enable = nullptr;
+  CLI::App* device_disable = nullptr;
+  CLI::App* events = nullptr;
+  int64_t watch_sweep = 0;
+  int64_t cancel_sweep = 0;
+  DrainOptions drain_options;
+  std::string devices_format = "table";
+  std::string device_name;
+  EventsOptions events_options;
   int64_t rerun_sweep = 0;
   bool rerun_failed = false;
   SubmitOptions submit_options;
@@ -75,6 +94,18 @@ void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
       ->check(CLI::PositiveNumber);
   commands.rerun->add_flag("--failed", commands.rerun_failed, "rerun the failed experiments")->required();
 
+  commands.watch = app.add_subcommand(
+      "watch", "follow a sweep until it completes (exit code 5 if any experiment failed)");
+  commands.watch->add_option("SWEEP", commands.watch_sweep, "sweep id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+
+  commands.cancel = app.add_subcommand(
+      "cancel", "cancel a sweep's pending experiments and stop its running ones");
+  commands.cancel->add_option("SWEEP", commands.cancel_sweep, "sweep id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+
   commands.sweeps = app.add_subcommand("sweeps", "list sweeps and their progress");
 
   commands.show = app.add_subcommand("show", "show a sweep and its experiments");
@@ -91,6 +122,44 @@ void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
       ->capture_default_str();
 
   commands.agents = app.add_subcommand("agents", "list agents and their devices");
+
+  commands.drain = app.add_subcommand(
+      "drain", "let an agent finish its active runs and give it no new work");
+  commands.drain->add_option("AGENT", commands.drain_options.agent, "agent name")->required();
+  commands.drain->add_flag("--undo", commands.drain_options.undo, "give the agent work again");
+
+  commands.devices = app.add_subcommand(
+      "devices", "list devices with their state, configuration, health and last error");
+  commands.devices->add_option("-f,--format", commands.devices_format, "output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+
+  CLI::App* device = app.add_subcommand("device", "take a device out of service or put it back");
+  device->require_subcommand(1);
+  commands.device_enable =
+      device->add_subcommand("enable", "put a device back in service (clears quarantine)");
+  commands.device_enable->add_option("NAME", commands.device_name, "AGENT/DEVICE, or DEVICE")
+      ->required();
+  commands.device_disable = device->add_subcommand(
+      "disable", "take a device out of service (a run on it finishes first)");
+  commands.device_disable->add_option("NAME", commands.device_name, "AGENT/DEVICE, or DEVICE")
+      ->required();
+
+  EventsOptions& events = commands.events_options;
+  commands.events = app.add_subcommand("events", "show the coordinator's event log, oldest first");
+  commands.events->add_option("--sweep", events.sweep_id, "only this sweep's events")
+      ->check(CLI::PositiveNumber);
+  commands.events->add_option("--run", events.run_id, "only this run's events")
+      ->check(CLI::PositiveNumber);
+  commands.events->add_option("--agent", events.agent, "only this agent's events");
+  commands.events->add_option("--device", events.device, "only this device's events");
+  commands.events->add_option("--kind", events.kind,
+                              "only events of this kind (run_assigned, device_quarantined, ...)");
+  commands.events->add_option("-n,--limit", events.limit, "print the newest N events")
+      ->check(CLI::Range(1, kMaxEventsPerCall))
+      ->capture_default_str();
+  commands.events->add_flag("-f,--follow", events.follow,
+                            "keep printing new events as they happen (until interrupted)");
 
   commands.plan = app.add_subcommand(
       "plan", "show what a sweep file would run, without submitting it (no coordinator needed)");
@@ -122,6 +191,24 @@ absl::StatusOr<ExitCode> Dispatch(const Commands& commands, const CommandContext
   }
   if (commands.agents->parsed()) return AsExitCode(RunAgents(context));
   if (commands.rerun->parsed()) return AsExitCode(RunRerunFailed(context, commands.rerun_sweep));
+  if (commands.watch->parsed()) return RunWatch(context, commands.watch_sweep);
+  if (commands.cancel->parsed()) return AsExitCode(RunCancel(context, commands.cancel_sweep));
+  if (commands.drain->parsed()) return AsExitCode(RunDrain(context, commands.drain_options));
+  if (commands.devices->parsed()) {
+    absl::StatusOr<DevicesFormat> format = ParseDevicesFormat(commands.devices_format);
+    if (!format.ok()) return format.status();
+    return AsExitCode(RunDevices(context, *format));
+  }
+  if (commands.device_enable->parsed()) {
+    return AsExitCode(RunSetDeviceEnabled(context, commands.device_name, /*enabled=*/true));
+  }
+  if (commands.device_disable->parsed()) {
+    return AsExitCode(RunSetDeviceEnabled(context, commands.device_name, /*enabled=*/false));
+  }
+  if (commands.events->parsed()) {
+    return AsExitCode(
+        RunEvents(context, commands.events_options, SleepingFollowWait(kFollowPollInterval)));
+  }
   if (commands.plan->parsed()) {
     PlanOptions options = commands.plan_options;
     absl::StatusOr<PlanFormat> format = ParsePlanFormat(commands.plan_output);

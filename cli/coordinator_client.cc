@@ -136,6 +136,51 @@ absl::StatusOr<std::vector<v1::Agent>> CoordinatorClient::ListAgents() const {
   return std::vector<v1::Agent>(response.agents().begin(), response.agents().end());
 }
 
+absl::StatusOr<v1::CancelSweepResponse> CoordinatorClient::CancelSweep(int64_t sweep_id) const {
+  v1::CancelSweepRequest request;
+  request.set_sweep_id(sweep_id);
+  return Unary<v1::CancelSweepResponse>([&](grpc::ClientContext* context, auto* out) {
+    return stub_->CancelSweep(context, request, out);
+  });
+}
+
+absl::StatusOr<int64_t> CoordinatorClient::DrainAgent(const std::string& agent, bool undo) const {
+  v1::DrainAgentRequest request;
+  request.set_agent(agent);
+  request.set_undo(undo);
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::DrainAgentResponse response,
+      Unary<v1::DrainAgentResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->DrainAgent(context, request, out);
+      }));
+  return response.active_runs();
+}
+
+absl::StatusOr<v1::Device> CoordinatorClient::SetDeviceEnabled(const std::string& agent,
+                                                               const std::string& device,
+                                                               bool enabled) const {
+  v1::SetDeviceEnabledRequest request;
+  request.set_agent(agent);
+  request.set_device(device);
+  request.set_enabled(enabled);
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::SetDeviceEnabledResponse response,
+      Unary<v1::SetDeviceEnabledResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->SetDeviceEnabled(context, request, out);
+      }));
+  return std::move(*response.mutable_device());
+}
+
+absl::StatusOr<std::vector<v1::Event>> CoordinatorClient::ListEvents(
+    const v1::ListEventsRequest& request) const {
+  BENCHD_ASSIGN_OR_RETURN(
+      v1::ListEventsResponse response,
+      Unary<v1::ListEventsResponse>([&](grpc::ClientContext* context, auto* out) {
+        return stub_->ListEvents(context, request, out);
+      }));
+  return std::vector<v1::Event>(response.events().begin(), response.events().end());
+}
+
 absl::StatusOr<v1::WatchSweepResponse> CoordinatorClient::WatchSweep(
     int64_t sweep_id, const WatchCallback& on_event) const {
   v1::WatchSweepRequest request;

@@ -67,6 +67,24 @@ class CoordinatorClient {
       int64_t sweep_id) const;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Agent>> ListAgents() const;
 
+  // Cancels the sweep's pending experiments and stops its running ones.
+  // NOT_FOUND for an unknown sweep.
+  [[nodiscard]] absl::StatusOr<benchd::v1::CancelSweepResponse> CancelSweep(
+      int64_t sweep_id) const;
+  // Stops giving the agent work (`undo`: gives it work again); returns how
+  // many runs it is still finishing. NOT_FOUND for an unknown agent.
+  [[nodiscard]] absl::StatusOr<int64_t> DrainAgent(const std::string& agent, bool undo) const;
+  // Takes a device out of service or puts it back (which clears quarantine);
+  // returns the device as the coordinator now sees it. NOT_FOUND for an
+  // unknown agent or device.
+  [[nodiscard]] absl::StatusOr<benchd::v1::Device> SetDeviceEnabled(const std::string& agent,
+                                                                     const std::string& device,
+                                                                     bool enabled) const;
+  // The events matching `request`'s filters, oldest first: the newest
+  // `limit` of them (0: 100). INVALID_ARGUMENT for a limit over 10000.
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(
+      const benchd::v1::ListEventsRequest& request) const;
+
   // Follows the sweep's progress stream, calling `on_event` for every event,
   // and returns the last event, whose `complete` is true. A sweep can run for
   // hours, so the stream has no deadline; it ends when the coordinator says

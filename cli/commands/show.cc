@@ -19,6 +19,36 @@ std::string PlatformOf(const benchd::v1::Experiment& experiment) {
   return platform == nullptr ? "-" : common::ParamValueToString(*platform);
 }
 
+constexpr char kUnschedulableReason[] = "no registered device can run it";
+
+// After the full table, the experiments that need attention, so that they are
+// found without scrolling through a sweep of thousands.
+void RenderAttention(const std::vector<benchd::v1::Experiment>& experiments, std::ostream& out) {
+  Table failed({{"#", Align::kRight}, {"PLATFORM"}, {"PARAMETERS"}, {"ATTEMPTS", Align::kRight},
+                {"ERROR"}});
+  Table unschedulable({{"#", Align::kRight}, {"PLATFORM"}, {"PARAMETERS"}, {"REASON"}});
+  for (const benchd::v1::Experiment& experiment : experiments) {
+    if (experiment.state() == benchd::v1::EXPERIMENT_STATE_FAILED) {
+      failed.AddRow({std::to_string(experiment.ordinal()), PlatformOf(experiment),
+                     FormatParameters(experiment.parameters()),
+                     std::to_string(experiment.attempts()),
+                     experiment.error().empty() ? "-" : experiment.error()});
+    } else if (experiment.state() == benchd::v1::EXPERIMENT_STATE_PENDING &&
+               experiment.unschedulable()) {
+      unschedulable.AddRow({std::to_string(experiment.ordinal()), PlatformOf(experiment),
+                            FormatParameters(experiment.parameters()), kUnschedulableReason});
+    }
+  }
+  if (failed.row_count() > 0) {
+    out << fmt::format("\nfailed experiments ({}):\n", failed.row_count());
+    failed.Render(out);
+  }
+  if (unschedulable.row_count() > 0) {
+    out << fmt::format("\nunschedulable experiments ({}):\n", unschedulable.row_count());
+    unschedulable.Render(out);
+  }
+}
+
 }  // namespace
 
 absl::Status RunShow(const CommandContext& context, int64_t sweep_id) {
@@ -33,6 +63,7 @@ absl::Status RunShow(const CommandContext& context, int64_t sweep_id) {
   Table heading({{"sweep"}, {std::to_string(sweep->id())}});
   heading.AddRow({"name", sweep->name()});
   heading.AddRow({"submitted", FormatTimestamp(sweep->submitted_at())});
+  if (sweep->cancelled()) heading.AddRow({"state", "cancelled"});
   heading.AddRow({"progress", ProgressSummaryText(sweep->progress())});
   heading.Render(context.out);
   context.out << '\n';
@@ -50,6 +81,7 @@ absl::Status RunShow(const CommandContext& context, int64_t sweep_id) {
                   experiment.error().empty() ? "-" : experiment.error()});
   }
   table.Render(context.out);
+  RenderAttention(*experiments, context.out);
   return absl::OkStatus();
 }
 

@@ -1,7 +1,11 @@
 #pragma once
 
-// `benchctl show SWEEP`: the sweep's name, submission time and progress, then
-// one table row per experiment with its state, attempts and last error.
+// `benchctl show SWEEP`: the sweep's name, submission time, whether it was
+// cancelled, and progress (with unschedulable experiments, throughput and
+// ETA), then one table row per experiment with its state, attempts and last
+// error, then the failed experiments with their errors and the unschedulable
+// ones (pending, but no registered device can run them), each in a short
+// table of its own that is left out when empty.
 
 #include <cstdint>
 

@@ -6,34 +6,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/output/progress_reporter.h"
+#include "cli/commands/watch.h"
 #include "common/status_util.h"
 #include "spdlog/fmt/fmt.h"
 
 namespace benchd::cli {
-
-namespace {
-
-absl::StatusOr<ExitCode> Watch(const CommandContext& context, int64_t sweep_id) {
-  ProgressReporter reporter(
-      context.err,
-      context.err_is_tty ? ProgressReporter::Mode::kBar : ProgressReporter::Mode::kLines, sweep_id);
-  absl::StatusOr<benchd::v1::WatchSweepResponse> last = context.client.WatchSweep(
-      sweep_id,
-      [&](const benchd::v1::WatchSweepResponse& event) { reporter.Update(event.progress()); });
-  reporter.Finish();
-  if (!last.ok()) {
-    return common::WithContext(last.status(), fmt::format("watch sweep {}", sweep_id));
-  }
-
-  const benchd::v1::SweepProgress& progress = last->progress();
-  context.out << fmt::format("sweep {} finished: {} succeeded, {} failed, {} cancelled\n", sweep_id,
-                             progress.succeeded(), progress.failed(), progress.cancelled());
-  const bool all_succeeded = progress.failed() == 0 && progress.cancelled() == 0;
-  return all_succeeded ? ExitCode::kOk : ExitCode::kSweepFailed;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> ReadSweepFile(const std::string& path) {
   std::error_code error;
@@ -81,7 +58,7 @@ absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOp
   for (const std::string& dropped : response->dropped()) context.out << "dropped " << dropped << "\n";
   context.out.flush();
   if (!options.watch) return ExitCode::kOk;
-  return Watch(context, sweep->id());
+  return RunWatch(context, sweep->id());
 }
 
 }  // namespace benchd::cli

@@ -65,4 +65,23 @@ std::string FormatParameters(const benchd::v1::Parameters& parameters) {
   return text;
 }
 
+std::string ShortenForCell(std::string_view text, size_t max_width) {
+  const size_t line_end = text.find_first_of("\r\n");
+  const bool more_lines = line_end != std::string_view::npos &&
+                          text.find_first_not_of("\r\n", line_end) != std::string_view::npos;
+  text = text.substr(0, line_end);
+  // Walk code points, remembering where the last one that still leaves room
+  // for "..." ends, so that a cut never splits a multi-byte character.
+  size_t width = 0;
+  size_t cut = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (width == max_width - 3) cut = i;
+    ++width;
+  }
+  if (width <= max_width && !more_lines) return std::string(text);
+  if (width <= max_width - 3) return std::string(text) + "...";
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 }  // namespace benchd::cli

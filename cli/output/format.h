@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "benchd/v1/common.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -36,5 +37,10 @@ std::string FormatState(benchd::v1::ExperimentState state);
 // "batch=8 precision=FP32": sorted by name, leaving out `platform`, which the
 // tables show in a column of its own.
 std::string FormatParameters(const benchd::v1::Parameters& parameters);
+
+// The first line of `text`, cut to at most `max_width` terminal columns (UTF-8
+// code points, as `DisplayWidth` counts them) with "..." marking a cut, for a
+// long error message in a table cell. `max_width` must be at least 4.
+std::string ShortenForCell(std::string_view text, size_t max_width);
 
 }  // namespace benchd::cli

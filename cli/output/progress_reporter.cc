@@ -21,16 +21,33 @@ int64_t Percent(const benchd::v1::SweepProgress& progress) {
   return std::clamp<int64_t>(FinishedCount(progress) * 100 / progress.total(), 0, 100);
 }
 
+// The coordinator keeps such a sweep open: its experiments run as soon as a
+// device that can take them registers.
+bool OnlyUnschedulableLeft(const benchd::v1::SweepProgress& progress) {
+  return progress.running() == 0 && progress.pending() > 0 &&
+         progress.unschedulable() >= progress.pending();
+}
+
 std::string EtaText(const benchd::v1::SweepProgress& progress) {
   if (FinishedCount(progress) >= progress.total()) return "";
   // The coordinator sends zero until a run has finished and it has a mean.
   return progress.eta_ms() > 0 ? "ETA " + FormatDuration(progress.eta_ms()) : "ETA --";
 }
 
+// "3.5/min" while the sweep runs; empty before the first finished run and
+// after the last, when a rate says nothing about what is left.
+std::string ThroughputText(const benchd::v1::SweepProgress& progress) {
+  const double rate = progress.throughput_per_min();
+  if (!(rate > 0) || FinishedCount(progress) >= progress.total()) return "";
+  if (rate >= 10) return fmt::format("{:.0f}/min", rate);
+  if (rate >= 0.1) return fmt::format("{:.1f}/min", rate);
+  return "<0.1/min";
+}
+
 bool SameCounts(const benchd::v1::SweepProgress& a, const benchd::v1::SweepProgress& b) {
   return a.total() == b.total() && a.pending() == b.pending() && a.running() == b.running() &&
          a.succeeded() == b.succeeded() && a.failed() == b.failed() &&
-         a.cancelled() == b.cancelled();
+         a.cancelled() == b.cancelled() && a.unschedulable() == b.unschedulable();
 }
 
 }  // namespace
@@ -47,6 +64,12 @@ std::string ProgressBarText(const benchd::v1::SweepProgress& progress, int bar_w
                       FinishedCount(progress), progress.total(), progress.succeeded(),
                       progress.failed(), progress.running());
   if (progress.cancelled() > 0) text += fmt::format("  {} cancelled", progress.cancelled());
+  if (progress.unschedulable() > 0) {
+    text += fmt::format("  {} unschedulable", progress.unschedulable());
+  }
+  if (OnlyUnschedulableLeft(progress)) return text + "  waiting for a device";
+  const std::string throughput = ThroughputText(progress);
+  if (!throughput.empty()) text += "  " + throughput;
   const std::string eta = EtaText(progress);
   if (!eta.empty()) text += "  " + eta;
   return text;
@@ -57,7 +80,13 @@ std::string ProgressSummaryText(const benchd::v1::SweepProgress& progress) {
       fmt::format("{}/{} done ({}%): {} succeeded, {} failed, {} running, {} pending",
                   FinishedCount(progress), progress.total(), Percent(progress),
                   progress.succeeded(), progress.failed(), progress.running(), progress.pending());
+  if (progress.unschedulable() > 0) {
+    text += fmt::format(" ({} unschedulable)", progress.unschedulable());
+  }
   if (progress.cancelled() > 0) text += fmt::format(", {} cancelled", progress.cancelled());
+  if (OnlyUnschedulableLeft(progress)) return text + ", waiting for a device that can run them";
+  const std::string throughput = ThroughputText(progress);
+  if (!throughput.empty()) text += ", " + throughput;
   const std::string eta = EtaText(progress);
   if (!eta.empty()) text += ", " + eta;
   return text;

@@ -1,7 +1,7 @@
 #pragma once
 
-// Draws a sweep's progress on stderr while `benchctl submit --watch` follows
-// it. On a terminal, one bar redrawn in place; anywhere else (a CI log, a
+// Draws a sweep's progress on stderr while `benchctl watch` (or `submit
+// --watch`) follows it. On a terminal, one bar redrawn in place; anywhere else (a CI log, a
 // file), one plain line per change in the counts, so logs are neither flooded
 // with carriage returns nor repeated lines when only the ETA moved.
 //
@@ -40,11 +40,17 @@ class ProgressReporter {
 // Succeeded, failed and cancelled experiments: those that will not run again.
 int64_t FinishedCount(const benchd::v1::SweepProgress& progress);
 
-// "[#######-------]  50%  6/12 done  5 ok  1 failed  2 running  ETA 1m20s",
-// with a bar `bar_width` characters wide.
+// "[#######-------]  50%  6/12 done  5 ok  1 failed  2 running  2 unschedulable
+// 3.5/min  ETA 1m20s", with a bar `bar_width` characters wide. Zero cancelled
+// or unschedulable counts and an unknown throughput are left out. When only
+// unschedulable experiments are left, which the coordinator keeps waiting for
+// a device that can run them, "waiting for a device" replaces rate and ETA.
 std::string ProgressBarText(const benchd::v1::SweepProgress& progress, int bar_width);
 
-// "6/12 done (50%): 5 succeeded, 1 failed, 2 running, 4 pending, ETA 1m20s".
+// "6/12 done (50%): 5 succeeded, 1 failed, 2 running, 4 pending (1
+// unschedulable), 3.5/min, ETA 1m20s"; with only unschedulable experiments
+// left, "..., 0 running, 4 pending (4 unschedulable), waiting for a device
+// that can run them".
 std::string ProgressSummaryText(const benchd::v1::SweepProgress& progress);
 
 // "sweep 42: 6/12 done (50%): 5 succeeded, 1 failed, 2 running, 4 pending, ETA 1m20s".

@@ -31,18 +31,31 @@ void Table::AddRow(std::vector<std::string> cells) {
   rows_.push_back(std::move(cells));
 }
 
-void Table::Render(std::ostream& out) const {
+std::vector<size_t> Table::Widths() const {
   std::vector<size_t> widths(columns_.size());
-  std::vector<std::string> headers;
-  headers.reserve(columns_.size());
   for (size_t i = 0; i < columns_.size(); ++i) {
-    headers.push_back(columns_[i].header);
-    widths[i] = DisplayWidth(columns_[i].header);
+    widths[i] = std::max(columns_[i].min_width, DisplayWidth(columns_[i].header));
   }
   for (const auto& row : rows_) {
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
-  RenderLine(out, headers, widths);
+  return widths;
+}
+
+void Table::Render(std::ostream& out) const {
+  RenderHeader(out);
+  RenderRows(out);
+}
+
+void Table::RenderHeader(std::ostream& out) const {
+  std::vector<std::string> headers;
+  headers.reserve(columns_.size());
+  for (const Column& column : columns_) headers.push_back(column.header);
+  RenderLine(out, headers, Widths());
+}
+
+void Table::RenderRows(std::ostream& out) const {
+  const std::vector<size_t> widths = Widths();
   for (const auto& row : rows_) RenderLine(out, row, widths);
 }
 

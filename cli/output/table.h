@@ -18,6 +18,9 @@ enum class Align { kLeft, kRight };
 struct Column {
   std::string header;
   Align align = Align::kLeft;
+  // The column is at least this wide, so that tables rendered batch by batch
+  // (`RenderRows`) line up as long as their cells fit.
+  size_t min_width = 0;
 };
 
 class Table {
@@ -33,8 +36,12 @@ class Table {
 
   // Writes the header and the rows. Lines carry no trailing spaces.
   void Render(std::ostream& out) const;
+  // Writes the header alone, or the rows alone, each padded as `Render` would.
+  void RenderHeader(std::ostream& out) const;
+  void RenderRows(std::ostream& out) const;
 
  private:
+  std::vector<size_t> Widths() const;
   void RenderLine(std::ostream& out, const std::vector<std::string>& cells,
                   const std::vector<size_t>& widths) const;
 

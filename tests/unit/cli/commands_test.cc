@@ -181,7 +181,11 @@ TEST_F(CommandsTest, ShowPrintsHeaderAndExperiments) {
             "\n"
             "#  PLATFORM     PARAMETERS  STATE    ATTEMPTS  ERROR\n"
             "0  host-cpu     batch=8     failed          3  out of memory at layer 3\n"
-            "1  jetson-orin              pending         0  -\n");
+            "1  jetson-orin              pending         0  -\n"
+            "\n"
+            "failed experiments (1):\n"
+            "#  PLATFORM  PARAMETERS  ATTEMPTS  ERROR\n"
+            "0  host-cpu  batch=8            3  out of memory at layer 3\n");
 }
 
 TEST_F(CommandsTest, ShowOfUnknownSweepIsNotFound) {

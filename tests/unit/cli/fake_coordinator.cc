@@ -47,6 +47,22 @@ void FakeCoordinatorService::SetAgents(std::vector<v1::Agent> agents) {
   agents_ = std::move(agents);
 }
 
+void FakeCoordinatorService::AddEvents(std::vector<v1::Event> events) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (v1::Event& event : events) events_.push_back(std::move(event));
+}
+
+std::optional<v1::SetDeviceEnabledRequest> FakeCoordinatorService::last_set_device_enabled()
+    const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_set_device_enabled_;
+}
+
+std::vector<v1::ListEventsRequest> FakeCoordinatorService::events_requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return events_requests_;
+}
+
 void FakeCoordinatorService::FailEveryCall(grpc::Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_every_call_ = std::move(status);
@@ -163,6 +179,127 @@ grpc::Status FakeCoordinatorService::ListAgents(grpc::ServerContext*, const v1::
   std::unique_lock<std::mutex> lock(mu_);
   if (grpc::Status status = Enter(lock); !status.ok()) return status;
   for (const v1::Agent& agent : agents_) *response->add_agents() = agent;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::RerunSweep(grpc::ServerContext*,
+                                                const v1::RerunSweepRequest* request,
+                                                v1::RerunSweepResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  auto it = sweeps_.find(request->sweep_id());
+  if (it == sweeps_.end()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "sweep " + std::to_string(request->sweep_id()) + " not found");
+  }
+  SweepData& data = it->second;
+  if (data.sweep.cancelled()) {
+    const std::string id = std::to_string(request->sweep_id());
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "requeue failed experiments of sweep " + id + ": sweep " + id +
+                            " was cancelled; submit its file again with --resume " + id +
+                            " to run what is missing");
+  }
+  int64_t requeued = 0;
+  for (v1::Experiment& experiment : data.experiments) {
+    if (experiment.state() != v1::EXPERIMENT_STATE_FAILED) continue;
+    experiment.set_state(v1::EXPERIMENT_STATE_PENDING);
+    ++requeued;
+  }
+  response->set_requeued(requeued);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::CancelSweep(grpc::ServerContext*,
+                                                 const v1::CancelSweepRequest* request,
+                                                 v1::CancelSweepResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  auto it = sweeps_.find(request->sweep_id());
+  if (it == sweeps_.end()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "sweep " + std::to_string(request->sweep_id()) + " not found");
+  }
+  SweepData& data = it->second;
+  for (v1::Experiment& experiment : data.experiments) {
+    if (experiment.state() == v1::EXPERIMENT_STATE_PENDING) {
+      response->set_cancelled_pending(response->cancelled_pending() + 1);
+    } else if (experiment.state() == v1::EXPERIMENT_STATE_RUNNING) {
+      response->set_stopped_runs(response->stopped_runs() + 1);
+    } else {
+      continue;
+    }
+    experiment.set_state(v1::EXPERIMENT_STATE_CANCELLED);
+  }
+  data.sweep.set_cancelled(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCoordinatorService::DrainAgent(grpc::ServerContext*,
+                                                const v1::DrainAgentRequest* request,
+                                                v1::DrainAgentResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  for (v1::Agent& agent : agents_) {
+    if (agent.name() != request->agent()) continue;
+    agent.set_draining(!request->undo());
+    for (const v1::Device& device : agent.devices()) {
+      if (device.current_run_id() != 0) response->set_active_runs(response->active_runs() + 1);
+    }
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::NOT_FOUND, "agent " + request->agent() + " not found");
+}
+
+grpc::Status FakeCoordinatorService::SetDeviceEnabled(grpc::ServerContext*,
+                                                      const v1::SetDeviceEnabledRequest* request,
+                                                      v1::SetDeviceEnabledResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  last_set_device_enabled_ = *request;
+  for (v1::Agent& agent : agents_) {
+    if (agent.name() != request->agent()) continue;
+    for (v1::Device& device : *agent.mutable_devices()) {
+      if (device.name() != request->device()) continue;
+      device.set_enabled(request->enabled());
+      if (request->enabled()) {
+        device.set_quarantined(false);
+        device.set_quarantine_reason("");
+        device.set_consecutive_failures(0);
+      }
+      device.set_state(device.current_run_id() != 0 ? "busy"
+                       : request->enabled()         ? "idle"
+                                                    : "disabled");
+      *response->mutable_device() = device;
+      return grpc::Status::OK;
+    }
+  }
+  return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such agent or device");
+}
+
+grpc::Status FakeCoordinatorService::ListEvents(grpc::ServerContext*,
+                                                const v1::ListEventsRequest* request,
+                                                v1::ListEventsResponse* response) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (grpc::Status status = Enter(lock); !status.ok()) return status;
+  events_requests_.push_back(*request);
+  if (request->limit() < 0 || request->limit() > 10000) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "limit must be between 0 (default 100) and 10000");
+  }
+  std::vector<const v1::Event*> matching;
+  for (const v1::Event& event : events_) {
+    if (event.id() <= request->after_id()) continue;
+    if (request->sweep_id() != 0 && event.sweep_id() != request->sweep_id()) continue;
+    if (request->run_id() != 0 && event.run_id() != request->run_id()) continue;
+    if (!request->agent().empty() && event.agent() != request->agent()) continue;
+    if (!request->device().empty() && event.device() != request->device()) continue;
+    if (!request->kind().empty() && event.kind() != request->kind()) continue;
+    matching.push_back(&event);
+  }
+  const size_t limit = request->limit() == 0 ? 100 : static_cast<size_t>(request->limit());
+  const size_t first = matching.size() > limit ? matching.size() - limit : 0;
+  for (size_t i = first; i < matching.size(); ++i) *response->add_events() = *matching[i];
   return grpc::Status::OK;
 }
 

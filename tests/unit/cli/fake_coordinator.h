@@ -34,7 +34,11 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
   // The events WatchSweep streams for `sweep_id`, then `end` as its status.
   void SetWatchEvents(int64_t sweep_id, std::vector<benchd::v1::WatchSweepResponse> events,
                       grpc::Status end = grpc::Status::OK);
+  // The agents ListAgents answers with; DrainAgent and SetDeviceEnabled
+  // change them as the coordinator would (NOT_FOUND for unknown names).
   void SetAgents(std::vector<benchd::v1::Agent> agents);
+  // Appends to the event log ListEvents answers from; ids must increase.
+  void AddEvents(std::vector<benchd::v1::Event> events);
   // Makes every call fail with `status` (for instance UNAVAILABLE from a
   // coordinator that is shutting down).
   void FailEveryCall(grpc::Status status);
@@ -44,6 +48,9 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
   void Release();
 
   std::optional<benchd::v1::SubmitSweepRequest> last_submit() const;
+  std::optional<benchd::v1::SetDeviceEnabledRequest> last_set_device_enabled() const;
+  // Every ListEvents request, in order.
+  std::vector<benchd::v1::ListEventsRequest> events_requests() const;
 
   grpc::Status SubmitSweep(grpc::ServerContext* context,
                            const benchd::v1::SubmitSweepRequest* request,
@@ -65,6 +72,28 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
   grpc::Status ListAgents(grpc::ServerContext* context,
                           const benchd::v1::ListAgentsRequest* request,
                           benchd::v1::ListAgentsResponse* response) override;
+  // Requeues the failed experiments; FAILED_PRECONDITION for a cancelled
+  // sweep, with the real coordinator's message.
+  grpc::Status RerunSweep(grpc::ServerContext* context,
+                          const benchd::v1::RerunSweepRequest* request,
+                          benchd::v1::RerunSweepResponse* response) override;
+  // Cancels the pending experiments, counts the running ones as stopped and
+  // marks the sweep cancelled.
+  grpc::Status CancelSweep(grpc::ServerContext* context,
+                           const benchd::v1::CancelSweepRequest* request,
+                           benchd::v1::CancelSweepResponse* response) override;
+  // Active runs are the agent's devices with a current run.
+  grpc::Status DrainAgent(grpc::ServerContext* context,
+                          const benchd::v1::DrainAgentRequest* request,
+                          benchd::v1::DrainAgentResponse* response) override;
+  grpc::Status SetDeviceEnabled(grpc::ServerContext* context,
+                                const benchd::v1::SetDeviceEnabledRequest* request,
+                                benchd::v1::SetDeviceEnabledResponse* response) override;
+  // Filters as the coordinator does: exact matches, ids above `after_id`,
+  // the newest `limit` (0: 100) oldest first; INVALID_ARGUMENT over 10000.
+  grpc::Status ListEvents(grpc::ServerContext* context,
+                          const benchd::v1::ListEventsRequest* request,
+                          benchd::v1::ListEventsResponse* response) override;
 
  private:
   struct SweepData {
@@ -89,6 +118,9 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
   grpc::Status submit_status_;
   std::optional<benchd::v1::SubmitSweepRequest> last_submit_;
   std::vector<benchd::v1::Agent> agents_;
+  std::optional<benchd::v1::SetDeviceEnabledRequest> last_set_device_enabled_;
+  std::vector<benchd::v1::Event> events_;
+  std::vector<benchd::v1::ListEventsRequest> events_requests_;
 };
 
 // Serves a `FakeCoordinatorService` on 127.0.0.1 at a port the kernel picks.

@@ -53,6 +53,21 @@ TEST(TableTest, WidthCountsCodePointsNotBytes) {
   EXPECT_EQ(out.str(), "UNIT  V\nµs    1\nms    2\n");
 }
 
+TEST(TableTest, MinimumWidthsLetBatchesRenderedApartLineUp) {
+  std::vector<Column> columns = {{"ID", Align::kRight, 4}, {"NAME", Align::kLeft, 6}, {"NOTE"}};
+  Table first(columns);
+  first.AddRow({"1", "a", "x"});
+  Table later(columns);
+  later.AddRow({"22", "bbb", "y"});
+  std::ostringstream out;
+  first.Render(out);
+  later.RenderRows(out);
+  EXPECT_EQ(out.str(),
+            "  ID  NAME    NOTE\n"
+            "   1  a       x\n"
+            "  22  bbb     y\n");
+}
+
 TEST(CsvTest, LeavesPlainFieldsAlone) {
   EXPECT_EQ(CsvField("resnet50"), "resnet50");
   EXPECT_EQ(CsvField(""), "");
@@ -119,12 +134,24 @@ TEST(FormatTest, StatesAreLowerCaseWords) {
   EXPECT_EQ(FormatState(benchd::v1::EXPERIMENT_STATE_UNSPECIFIED), "unknown");
 }
 
+TEST(FormatTest, ShortenForCellKeepsTheFirstLineAndCutsAtCodePoints) {
+  EXPECT_EQ(ShortenForCell("short", 10), "short");
+  EXPECT_EQ(ShortenForCell("exactly10!", 10), "exactly10!");
+  EXPECT_EQ(ShortenForCell("eleven char", 10), "eleven ...");
+  EXPECT_EQ(ShortenForCell("first\nsecond", 20), "first...");
+  EXPECT_EQ(ShortenForCell("first\n", 20), "first");
+  // Seven code points but ten bytes: no cut, and a cut never splits "µ".
+  EXPECT_EQ(ShortenForCell("12.5 µs", 7), "12.5 µs");
+  EXPECT_EQ(ShortenForCell("µµµµµµµµ", 6), "µµµ...");
+}
+
 TEST(ExitCodeTest, MapsStatusCodesToDocumentedExitCodes) {
   EXPECT_EQ(ExitCodeForStatus(absl::OkStatus()), ExitCode::kOk);
   EXPECT_EQ(ExitCodeForStatus(absl::InvalidArgumentError("x")), ExitCode::kBadInput);
   EXPECT_EQ(ExitCodeForStatus(absl::UnavailableError("x")), ExitCode::kUnavailable);
   EXPECT_EQ(ExitCodeForStatus(absl::DeadlineExceededError("x")), ExitCode::kUnavailable);
   EXPECT_EQ(ExitCodeForStatus(absl::NotFoundError("x")), ExitCode::kNotFound);
+  EXPECT_EQ(ExitCodeForStatus(absl::FailedPreconditionError("x")), ExitCode::kBadInput);
   EXPECT_EQ(ExitCodeForStatus(absl::InternalError("x")), ExitCode::kInternal);
   EXPECT_EQ(ExitCodeForStatus(absl::PermissionDeniedError("x")), ExitCode::kInternal);
   EXPECT_EQ(ToInt(ExitCode::kSweepFailed), 5);

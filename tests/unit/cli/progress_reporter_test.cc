@@ -42,6 +42,45 @@ TEST(ProgressTextTest, LineNamesTheSweepAndEveryCount) {
             "1 cancelled, ETA 5s");
 }
 
+TEST(ProgressTextTest, UnschedulableAndThroughputAreShownWhenKnown) {
+  benchd::v1::SweepProgress progress = Progress(12, 5, 1, 2, 80'000);
+  progress.set_unschedulable(1);
+  progress.set_throughput_per_min(3.46);
+  EXPECT_EQ(ProgressSummaryText(progress),
+            "6/12 done (50%): 5 succeeded, 1 failed, 2 running, 4 pending (1 unschedulable), "
+            "3.5/min, ETA 1m20s");
+  EXPECT_EQ(ProgressBarText(progress, 10),
+            "[#####-----]  50%  6/12 done  5 ok  1 failed  2 running  1 unschedulable  3.5/min  "
+            "ETA 1m20s");
+  progress.set_throughput_per_min(42.4);
+  EXPECT_THAT(ProgressSummaryText(progress), HasSubstr(", 42/min, "));
+  progress.set_throughput_per_min(0.04);
+  EXPECT_THAT(ProgressSummaryText(progress), HasSubstr(", <0.1/min, "));
+}
+
+TEST(ProgressTextTest, OnlyUnschedulableWorkLeftSaysItIsWaitingInsteadOfAnEta) {
+  benchd::v1::SweepProgress progress = Progress(4, 2, 0, 0, 30'000);
+  progress.set_unschedulable(2);
+  progress.set_throughput_per_min(1.0);
+  EXPECT_EQ(ProgressLineText(9, progress),
+            "sweep 9: 2/4 done (50%): 2 succeeded, 0 failed, 0 running, 2 pending "
+            "(2 unschedulable), waiting for a device that can run them");
+  EXPECT_THAT(ProgressBarText(progress, 10),
+              ::testing::EndsWith("0 running  2 unschedulable  waiting for a device"));
+}
+
+TEST(ProgressReporterTest, LinesModePrintsWhenTheUnschedulableCountChanges) {
+  std::ostringstream out;
+  ProgressReporter reporter(out, ProgressReporter::Mode::kLines, 7);
+  benchd::v1::SweepProgress progress = Progress(4, 0, 0, 1);
+  reporter.Update(progress);
+  progress.set_throughput_per_min(2.0);  // only the rate moved
+  reporter.Update(progress);
+  progress.set_unschedulable(3);
+  reporter.Update(progress);
+  EXPECT_EQ(Count(out.str(), '\n'), 2u);
+}
+
 TEST(ProgressTextTest, PercentageReachesHundredOnlyWhenAllFinished) {
   EXPECT_THAT(ProgressLineText(1, Progress(1000, 999, 0, 1)), HasSubstr("(99%)"));
   EXPECT_THAT(ProgressLineText(1, Progress(0, 0, 0, 0)), HasSubstr("(100%)"));

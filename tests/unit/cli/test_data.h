@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "benchd/v1/coordinator_service.pb.h"
 
@@ -60,6 +61,46 @@ inline benchd::v1::WatchSweepResponse Event(const benchd::v1::SweepProgress& pro
   benchd::v1::WatchSweepResponse event;
   *event.mutable_progress() = progress;
   event.set_complete(complete);
+  return event;
+}
+
+inline benchd::v1::Device MakeDevice(const std::string& name, const std::string& platform,
+                                     const std::string& state, int64_t current_run_id = 0) {
+  benchd::v1::Device device;
+  device.set_name(name);
+  device.set_driver(platform);
+  device.set_platform(platform);
+  device.set_state(state);
+  device.set_enabled(state != "disabled");
+  device.set_current_run_id(current_run_id);
+  return device;
+}
+
+inline benchd::v1::Agent MakeAgent(const std::string& name,
+                                   std::vector<benchd::v1::Device> devices) {
+  benchd::v1::Agent agent;
+  agent.set_name(name);
+  agent.set_hostname(name + ".local");
+  agent.set_connected(true);
+  for (benchd::v1::Device& device : devices) *agent.add_devices() = std::move(device);
+  return agent;
+}
+
+// An event at 2023-11-14T22:13:20Z plus `id` seconds.
+inline benchd::v1::Event MakeEvent(int64_t id, const std::string& kind, int64_t sweep_id,
+                                   int64_t run_id, const std::string& agent,
+                                   const std::string& device, const std::string& message,
+                                   int64_t duration_ms = 0) {
+  benchd::v1::Event event;
+  event.set_id(id);
+  event.mutable_at()->set_seconds(1'700'000'000 + id);
+  event.set_kind(kind);
+  event.set_sweep_id(sweep_id);
+  event.set_run_id(run_id);
+  event.set_agent(agent);
+  event.set_device(device);
+  event.set_message(message);
+  event.set_duration_ms(duration_ms);
   return event;
 }
 
