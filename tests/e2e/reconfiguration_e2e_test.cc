@@ -21,8 +21,9 @@ TEST(ReconfigurationE2ETest, OneTx2SwitchesPowerModeOncePerModeOnTheQutibenchSwe
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   const std::string models = cluster.path("models");
   std::filesystem::create_directories(models);
-  for (const char* pruning : {"100", "50", "25", "12.5"}) {
-    std::ofstream(models + "/MLP-p" + pruning + ".onnx") << "simulated model\n";
+  // The unpruned model has no suffix (ModelStem in tool_driver_support.h).
+  for (const char* stem : {"MLP", "MLP-p50", "MLP-p25", "MLP-p12.5"}) {
+    std::ofstream(models + "/" + stem + ".onnx") << "simulated model\n";
   }
   cluster.StartAgent("agent-tx2",
                      "  - name: tx2-0\n"
@@ -48,7 +49,7 @@ TEST(ReconfigurationE2ETest, OneTx2SwitchesPowerModeOncePerModeOnTheQutibenchSwe
         return cluster.QueryValue(tx2_points + " AND state IN ('pending', 'running')") == "0";
       },
       240s))
-      << cluster.Logs();
+      << cluster.QueryValue("SELECT string_agg(DISTINCT error, E'\\n') FROM runs") << "\n" << cluster.Logs();
   EXPECT_EQ(cluster.QueryValue(tx2_points + " AND state = 'succeeded'"), "192") << cluster.Logs();
   EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM events WHERE kind = 'reconfiguration' AND device = 'tx2-0'"), "3");
   // Each mode's experiments ran as one block.

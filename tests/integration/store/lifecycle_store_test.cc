@@ -63,7 +63,7 @@ TEST_F(LifecycleTest, ReportsOfALostAttemptAreRejectedAfterTheExperimentMovedOn)
 }
 
 TEST_F(LifecycleTest, ConsecutiveInfrastructureFailuresQuarantineTheDevice) {
-  PgStoreOptions options{db_.dsn(), 2};
+  PgStoreOptions options{.dsn = db_.dsn(), .pool_size = 2};
   options.quarantine_after = 2;
   options.retry.backoff_initial = 0ms;
   PgStore store(options);

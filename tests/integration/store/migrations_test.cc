@@ -67,7 +67,7 @@ TEST_F(StoreDatabaseTest, RefusesASchemaNewerThanTheBinary) {
 TEST_F(StoreDatabaseTest, UnreachableServerIsUnavailable) {
   // Port 1 on loopback: nothing listens there, so the connect fails at once.
   PgStore store(
-      PgStoreOptions{"host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=5", 1});
+      PgStoreOptions{.dsn = "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=5", .pool_size = 1});
   absl::Status status = store.Open();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
 }

@@ -17,7 +17,7 @@ TEST(PgStoreRestartTest, StoreSurvivesADatabaseRestart) {
   ASSERT_TRUE(dsn.ok()) << dsn.status();
   const int port = postgres.port();
 
-  PgStore store(PgStoreOptions{*dsn, 2});
+  PgStore store(PgStoreOptions{.dsn = *dsn, .pool_size = 2});
   ASSERT_TRUE(store.Open().ok());
   NewSweep sweep{"restart", "", {}};
   NewExperiment experiment;
@@ -59,7 +59,7 @@ TEST(PgStoreRestartTest, EmbeddedPostgresReusesItsClusterAndRecoversFromAStaleLo
     auto started = postgres.Start(dir.path());
     ASSERT_TRUE(started.ok()) << started.status();
     dsn = *started;
-    PgStore store(PgStoreOptions{dsn, 1});
+    PgStore store(PgStoreOptions{.dsn = dsn, .pool_size = 1});
     ASSERT_TRUE(store.Open().ok());
     ASSERT_TRUE(store.CreateSweep(NewSweep{"kept", "", {}}).ok());
   }  // the destructor stops the server
@@ -72,7 +72,7 @@ TEST(PgStoreRestartTest, EmbeddedPostgresReusesItsClusterAndRecoversFromAStaleLo
   EmbeddedPostgres postgres(options);
   auto started = postgres.Start(dir.path());
   ASSERT_TRUE(started.ok()) << started.status();
-  PgStore store(PgStoreOptions{*started, 1});
+  PgStore store(PgStoreOptions{.dsn = *started, .pool_size = 1});
   ASSERT_TRUE(store.Open().ok());
   auto sweeps = store.ListSweeps();
   ASSERT_TRUE(sweeps.ok()) << sweeps.status();

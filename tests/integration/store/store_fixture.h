@@ -27,7 +27,7 @@ class StoreDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(db_.ok()) << db_.status(); }
   std::unique_ptr<PgStore> NewStore(int pool_size = 4) {
-    return std::make_unique<PgStore>(PgStoreOptions{db_.dsn(), pool_size});
+    return std::make_unique<PgStore>(PgStoreOptions{.dsn = db_.dsn(), .pool_size = pool_size});
   }
   // One value from SQL, as text; for state the Store API does not expose.
   std::string Value(const std::string& sql) { return db_.QueryValue(sql); }

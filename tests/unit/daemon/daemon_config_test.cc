@@ -32,7 +32,8 @@ TEST(DaemonConfigTest, ReadsEveryKeyAndEnvironmentOverridesTheFile) {
 TEST(DaemonConfigTest, ErrorsNameTheKeyAndPlace) {
   EXPECT_EQ(std::string(ParseDaemonConfig("listen: a\nlisten_port: 3\n", "d.yaml").status().message()),
             "d.yaml:2:1: listen_port: unknown key 'listen_port' (expected one of: listen, database, data_dir, "
-            "log_level, db_pool_size, heartbeat_interval, lease, scheduler_tick, max_sweep_points)");
+            "log_level, db_pool_size, heartbeat_interval, lease, scheduler_tick, max_sweep_points, quarantine_after, "
+            "health_check_interval, retry_backoff, retry_backoff_max)");
   EXPECT_EQ(std::string(ParseDaemonConfig("db_pool_size: many\n", "d.yaml").status().message()),
             "d.yaml:1:15: db_pool_size: expected an integer, got 'many'");
 }
