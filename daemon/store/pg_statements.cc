@@ -76,6 +76,33 @@ const std::vector<Statement>& Statements() {
       {kInsertSweep,
        "INSERT INTO sweeps (name, yaml, priority, resumed_from) VALUES ($1, $2, $3, nullif($4::bigint, 0))\n"
        "RETURNING id"},
+      {kInsertRunSettings,
+       "INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, min_duration_ms,\n"
+       "                          power_sample_hz, power_idle_ms, power_base_ms, requires)\n"
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) RETURNING id"},
+      // A sweep written over two connections holds this lock, shared, until
+      // it commits; Open() takes it exclusively to find true orphans. The key
+      // spells "sweeps" in ASCII.
+      {kLockForSplitLoad, "SELECT pg_advisory_xact_lock_shared(126956639449203)"},
+      {kWaitForSplitLoads, "SELECT pg_advisory_xact_lock(126956639449203)"},
+      // $1: sweep ids that may have half-written, uncommitted sweeps.
+      {kDeleteUncommittedExperiments,
+       "DELETE FROM experiments e WHERE e.sweep_id = ANY ($1::bigint[])\n"
+       "AND NOT EXISTS (SELECT 1 FROM sweeps s WHERE s.id = e.sweep_id)"},
+      // Experiments whose sweep never committed (a crash between the halves
+      // of a split write). The distinct sweep ids come from the (sweep_id,
+      // ordinal) index one sweep at a time, so this costs a probe per sweep,
+      // not a scan of every experiment.
+      {kDeleteOrphanExperiments,
+       "WITH RECURSIVE ids (sweep_id) AS (\n"
+       "  (SELECT sweep_id FROM experiments ORDER BY sweep_id LIMIT 1)\n"
+       "  UNION ALL\n"
+       "  SELECT (SELECT e.sweep_id FROM experiments e WHERE e.sweep_id > ids.sweep_id\n"
+       "          ORDER BY e.sweep_id LIMIT 1)\n"
+       "  FROM ids WHERE ids.sweep_id IS NOT NULL)\n"
+       "DELETE FROM experiments e USING ids\n"
+       "WHERE e.sweep_id = ids.sweep_id\n"
+       "  AND NOT EXISTS (SELECT 1 FROM sweeps s WHERE s.id = ids.sweep_id)"},
       {kSucceededPointKeys, "SELECT point_key FROM experiments WHERE sweep_id = $1 AND state = 'succeeded'"},
       {kRequeueFailed,
        "UPDATE experiments SET state = 'pending', error = '', failure_kind = NULL, updated_at = now(),\n"
@@ -140,10 +167,10 @@ const std::vector<Statement>& Statements() {
       // SKIP LOCKED: a concurrent claimer passes over the row this one holds
       // instead of waiting for it and then finding it taken.
       {kPickPendingExperiment,
-       "SELECT e.id, e.sweep_id, e.attempts, e.parameters::text, e.warmup, e.iterations, e.repeats,\n"
-       "       e.timeout_ms, e.config_key, e.min_duration_ms, e.power_sample_hz, e.power_idle_ms,\n"
-       "       e.power_base_ms\n"
-       "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id\n"
+       "SELECT e.id, e.sweep_id, e.attempts, e.parameters::text, rs.warmup, rs.iterations, rs.repeats,\n"
+       "       rs.timeout_ms, e.config_key, rs.min_duration_ms, rs.power_sample_hz, rs.power_idle_ms,\n"
+       "       rs.power_base_ms\n"
+       "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id JOIN run_settings rs ON rs.id = e.settings_id\n"
        "WHERE e.state = 'pending' AND e.platform = $1\n"
        "ORDER BY s.priority DESC, e.sweep_id, e.ordinal LIMIT 1 FOR UPDATE OF e SKIP LOCKED"},
       {kInsertRun,
@@ -207,10 +234,8 @@ void PrepareAll(pqxx::connection& connection) {
 
 const CopyTarget& ExperimentsCopy() {
   static const CopyTarget kTarget{"experiments",
-                                  {"sweep_id", "ordinal", "platform", "parameters", "warmup",
-                                   "iterations", "repeats", "timeout_ms", "max_attempts", "config_key",
-                                   "point_key", "requires", "min_duration_ms", "power_sample_hz",
-                                   "power_idle_ms", "power_base_ms"}};
+                                  {"sweep_id", "ordinal", "platform", "parameters", "max_attempts",
+                                   "config_key", "point_key", "settings_id"}};
   return kTarget;
 }
 

@@ -30,6 +30,9 @@ struct NewExperiment {
   int ordinal = 0;
   std::string platform;
   benchd::v1::Parameters parameters;
+  // The parameters as a JSON object, when the caller has rendered them
+  // already (PlanSweep does, for speed); when empty, `parameters` is stored.
+  std::string parameters_json;
   benchd::v1::RunSettings settings;
   int max_attempts = 3;
   // Canonical text of the parameters that force a device reconfiguration.
@@ -62,6 +65,9 @@ struct Claim {
   int64_t experiment_id = 0;
   int attempt = 0;
   benchd::v1::Parameters parameters;
+  // The parameters as a JSON object, when the caller has rendered them
+  // already (PlanSweep does, for speed); when empty, `parameters` is stored.
+  std::string parameters_json;
   benchd::v1::RunSettings settings;
   std::string config_key;
 };

@@ -4,7 +4,10 @@
 // It generates a sweep of N x N x N points (default 100: one million) over
 // free-form axes `a`, `b`, `c` on host-cpu, then times
 //   parse     ParseSweep alone;
-//   expand    ExpandSweep alone (catalog checks, point and config keys);
+//   expand    ExpandSweep alone (catalog checks, point and config keys), as
+//             PlanSweep runs it (JSON parameters: the fast matrix path);
+//   expand (Parameters)  the same with a Parameters message per point, as
+//             `benchctl plan` runs it (the reference path);
 //   plan      daemon::PlanSweep, what SubmitSweep runs: parse + expand +
 //             building the NewSweep (run settings, keys) for the store;
 //   store     PgStore::CreateSweep of that NewSweep (one transaction, COPY)
@@ -85,7 +88,7 @@ class Stopwatch {
 };
 
 void PrintPhase(const char* name, const Phase& phase, size_t points) {
-  std::printf("%-38s %8.3f s wall %8.3f s cpu %11.0f points/s\n", name, phase.wall_s, phase.cpu_s,
+  std::printf("%-40s %8.3f s wall %8.3f s cpu %11.0f points/s\n", name, phase.wall_s, phase.cpu_s,
               static_cast<double>(points) / phase.wall_s);
 }
 
@@ -113,12 +116,20 @@ int main(int argc, char** argv) {
 
     size_t points = 0;
     Phase expand;
+    Phase expand_parameters;
     {
       // Freed before the next phase, so that it does not run short of memory.
+      benchd::common::ExpandOptions json;
+      json.json_parameters = true;
       watch = Stopwatch();
-      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog), "expand");
+      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog, json), "expand");
       expand = watch.Stop();
       points = expansion.points.size();
+    }
+    {
+      watch = Stopwatch();
+      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog), "expand");
+      expand_parameters = watch.Stop();
     }
 
     watch = Stopwatch();
@@ -158,7 +169,8 @@ int main(int argc, char** argv) {
         per_axis, per_axis, per_axis, points, static_cast<long long>(sweep_id),
         static_cast<long long>(progress.total()));
     PrintPhase("parse (ParseSweep)", parse, points);
-    PrintPhase("expand (ExpandSweep)", expand, points);
+    PrintPhase("expand (ExpandSweep, JSON parameters)", expand, points);
+    PrintPhase("expand (ExpandSweep, Parameters)", expand_parameters, points);
     PrintPhase("plan (PlanSweep: parse+expand+build)", plan, points);
     PrintPhase("store (PgStore::CreateSweep, COPY)", stored, points);
     PrintPhase("submit path (plan + store)",

@@ -101,6 +101,56 @@ TEST_F(PgStoreTest, RejectsInvalidSweepsWithoutStoringThem) {
   no_platform.experiments[0].platform.clear();
   EXPECT_EQ(store_->CreateSweep(no_platform).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Value("SELECT count(*) FROM sweeps"), "0");
+  // Ordinals need not come in order, but each only once.
+  NewSweep shuffled{"shuffled", "", {TypedExperiment(2), TypedExperiment(0), TypedExperiment(2)}};
+  auto rejected = store_->CreateSweep(shuffled);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(rejected.status().message().find("ordinal 2 appears twice"), std::string::npos) << rejected.status();
+  NewSweep reordered{"reordered", "", {TypedExperiment(1), TypedExperiment(0)}};
+  EXPECT_TRUE(store_->CreateSweep(reordered).ok());
+}
+
+// Pre-rendered JSON parameters (what PlanSweep passes) are stored as given,
+// and experiments with equal settings share one run_settings row.
+TEST_F(PgStoreTest, StoresPreRenderedParametersAndSharesSettings) {
+  NewSweep sweep{"json", "", {TypedExperiment(0), TypedExperiment(1), TypedExperiment(2)}};
+  for (auto& experiment : sweep.experiments) experiment.settings.set_iterations(7);
+  sweep.experiments[1].parameters.Clear();
+  sweep.experiments[1].parameters_json = R"({"batch":8,"model":"a\tb \"q\" \\"})";
+  auto sweep_id = store_->CreateSweep(sweep);
+  ASSERT_TRUE(sweep_id.ok()) << sweep_id.status();
+  auto experiments = store_->ListExperiments(*sweep_id);
+  ASSERT_TRUE(experiments.ok()) << experiments.status();
+  ASSERT_EQ(experiments->size(), 3u);
+  const auto& values = (*experiments)[1].parameters().values();
+  EXPECT_EQ(values.at("batch").int_value(), 8);
+  EXPECT_EQ(values.at("model").string_value(), "a\tb \"q\" \\");
+  EXPECT_EQ(Value("SELECT parameters->>'model' FROM experiments WHERE ordinal = 1"), "a\tb \"q\" \\");
+  EXPECT_EQ(Value("SELECT count(*) FROM run_settings"), "1");
+}
+
+// Large sweeps are written over two connections; the sweep still appears
+// whole, with one event.
+TEST_F(PgStoreTest, SplitWriteStoresEveryExperimentOnce) {
+  const int64_t sweep_id = CreateSweep(150000);
+  EXPECT_EQ(Value("SELECT count(*) || '/' || count(DISTINCT ordinal) || '/' || min(ordinal) || '/' || max(ordinal) "
+                  "FROM experiments WHERE sweep_id = " + std::to_string(sweep_id)),
+            "150000/150000/0/149999");
+  EXPECT_EQ(Value("SELECT count(*) FROM events WHERE kind = 'sweep_submitted'"), "1");
+  EXPECT_EQ(Value("SELECT count(*) FROM experiments WHERE parameters->>'batch' = ordinal::text"), "150000");
+}
+
+// A crash between the two halves of a split write leaves experiments whose
+// sweep never committed; the next Open() deletes them and nothing else.
+TEST_F(PgStoreTest, OpenDeletesExperimentsOfSweepsThatNeverCommitted) {
+  const int64_t sweep_id = CreateSweep(3);
+  ASSERT_EQ(Value("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, settings_id) "
+                  "SELECT 424242, g, 'host-cpu', '{}', 1, 0 FROM generate_series(0, 9) g RETURNING 'ok'"),
+            "ok");
+  auto reopened = NewStore();
+  ASSERT_TRUE(reopened->Open().ok());
+  EXPECT_EQ(Value("SELECT count(*) FROM experiments WHERE sweep_id = 424242"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM experiments WHERE sweep_id = " + std::to_string(sweep_id)), "3");
 }
 
 TEST_F(PgStoreTest, CreatesAHundredThousandExperimentSweepQuickly) {
