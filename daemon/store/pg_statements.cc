@@ -115,7 +115,8 @@ const std::vector<Statement>& Statements() {
       {kExperimentsOfSweep,
        "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error, config_key, "
        "point_key "
-       "FROM experiments WHERE sweep_id = $1 ORDER BY ordinal"},
+       "FROM experiments WHERE sweep_id = $1 AND EXISTS (SELECT 1 FROM sweeps WHERE id = $1)\n"
+       "ORDER BY ordinal"},
       // DISTINCT ON guards against a second succeeded run of one experiment,
       // which the state machine should never produce: the newest wins.
       {kResultsOfSweep,
@@ -126,6 +127,7 @@ const std::vector<Statement>& Statements() {
        "       (SELECT count(*) FROM latency_samples ls WHERE ls.run_id = r.id)\n"
        "FROM experiments e JOIN runs r ON r.experiment_id = e.id\n"
        "WHERE e.sweep_id = $1 AND e.state = 'succeeded' AND r.state = 'succeeded'\n"
+       "  AND EXISTS (SELECT 1 FROM sweeps WHERE id = $1)\n"
        "ORDER BY e.ordinal, r.id DESC"},
       {kMetricsOfSweep,
        "SELECT m.run_id, m.name, m.value, m.unit FROM run_metrics m\n"

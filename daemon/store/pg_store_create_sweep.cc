@@ -201,7 +201,8 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
     }
   }
   const size_t size = sweep.experiments.size();
-  const bool split = size >= kSplitCopyExperiments && options_.pool_size >= 2;
+  std::unique_lock<std::mutex> split_write(split_write_mu_, std::defer_lock);
+  const bool split = size >= kSplitCopyExperiments && options_.pool_size >= 2 && split_write.try_lock();
   const size_t first_half = split ? size / 2 : size;
   std::vector<int64_t> split_sweep_ids;  // attempts whose second half may have committed
   auto created = Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {

@@ -15,7 +15,7 @@
 // --database. The submit path costs plan + store; parse and expand are shown
 // to tell where plan's time goes. A program to run by hand, not a test.
 //
-// Usage: benchd-sweep-bench [--per-axis 100] [--database DSN]
+// Usage: benchd-sweep-bench [--per-axis 100] [--pool-size 2] [--database DSN]
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -24,6 +24,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
 #include <iostream>
 #include <string>
 
@@ -74,6 +77,32 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// CPU time of the private server: the postmaster and its children (the
+// backends, the WAL writer, the checkpointer), from /proc. 0 when unknown.
+double ServerCpuSeconds(const std::string& dir) {
+  std::ifstream pid_file(dir + "/pg/data/postmaster.pid");
+  long postmaster = 0;
+  if (!(pid_file >> postmaster)) return 0;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // Fields after the command name, which is in parentheses: state ppid ...
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    std::vector<std::string> values;
+    while (fields >> field) values.push_back(field);
+    if (values.size() < 13) continue;
+    const long pid = std::atol(entry.path().filename().c_str());
+    const long ppid = std::atol(values[1].c_str());
+    if (pid != postmaster && ppid != postmaster) continue;
+    total += (std::atof(values[11].c_str()) + std::atof(values[12].c_str())) / tick;  // utime, stime
+  }
+  return total;
+}
+
 class Stopwatch {
  public:
   Stopwatch() : wall_(Clock::now()), cpu_(ProcessCpuSeconds()) {}
@@ -100,6 +129,10 @@ int main(int argc, char** argv) {
   CLI::App app{"benchd-sweep-bench: parse, expand and store a large sweep, phase by phase"};
   app.add_option("--per-axis", per_axis, "values per axis; the sweep has this cubed points")
       ->check(CLI::Range(1, 100));
+  int pool_size = 2;
+  app.add_option("--pool-size", pool_size,
+                 "store connections; 1 keeps a large sweep on one connection (no split write)")
+      ->check(CLI::Range(1, 16));
   app.add_option("--database", database,
                  "PostgreSQL DSN; default: a private server in a temporary directory");
   CLI11_PARSE(app, argc, argv);
@@ -154,13 +187,15 @@ int main(int argc, char** argv) {
       embedded = std::make_unique<benchd::daemon::EmbeddedPostgres>(pg_options);
       database = OrDie(embedded->Start(dir), "start PostgreSQL");
     }
-    benchd::daemon::PgStore store(benchd::daemon::PgStoreOptions{database, 2});
+    benchd::daemon::PgStore store(benchd::daemon::PgStoreOptions{database, pool_size});
     if (absl::Status opened = store.Open(); !opened.ok())
       throw std::runtime_error("open: " + opened.ToString());
 
+    const double server_before = embedded ? ServerCpuSeconds(dir) : 0;
     watch = Stopwatch();
     const int64_t sweep_id = OrDie(store.CreateSweep(planned.sweep), "store");
     const Phase stored = watch.Stop();
+    const double server_cpu = embedded ? ServerCpuSeconds(dir) - server_before : 0;
     const auto progress = OrDie(store.GetProgress(sweep_id), "progress");
 
     std::printf(
@@ -173,6 +208,7 @@ int main(int argc, char** argv) {
     PrintPhase("expand (ExpandSweep, Parameters)", expand_parameters, points);
     PrintPhase("plan (PlanSweep: parse+expand+build)", plan, points);
     PrintPhase("store (PgStore::CreateSweep, COPY)", stored, points);
+    if (embedded) std::printf("%-40s %8.3f s cpu (PostgreSQL server, all processes)\n", "store, server side", server_cpu);
     PrintPhase("submit path (plan + store)",
                {plan.wall_s + stored.wall_s, plan.cpu_s + stored.cpu_s}, points);
     if (embedded) (void)embedded->Stop();

@@ -14,6 +14,11 @@
 --    sweeps` by hand no longer cascades; delete the sweep's experiments (and
 --    their runs, which still cascade from experiments) and run_settings first.
 --    Likewise run_settings.id is not a foreign key of experiments.settings_id.
+--    Without the key, the store also writes a large sweep over two
+--    connections (PgStore::CreateSweep): for a moment, half of a sweep being
+--    stored can be committed under a sweep id that is not committed yet. The
+--    daemon reaches experiments only through their sweep; SQL users should
+--    too (JOIN sweeps), or they may count such a half.
 --
 -- experiments.parameters stays jsonb, so results remain queryable as before
 -- (`parameters->>'batch'`); UNIQUE (sweep_id, ordinal) and the claim index
