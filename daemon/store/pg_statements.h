@@ -14,10 +14,7 @@ namespace benchd::daemon::sql {
 // Sweeps and experiments.
 inline constexpr char kInsertSweep[] = "insert_sweep";
 inline constexpr char kInsertRunSettings[] = "insert_run_settings";
-inline constexpr char kLockForSplitLoad[] = "lock_for_split_load";
-inline constexpr char kDeleteUncommittedExperiments[] = "delete_uncommitted_experiments";
-inline constexpr char kWaitForSplitLoads[] = "wait_for_split_loads";
-inline constexpr char kDeleteOrphanExperiments[] = "delete_orphan_experiments";
+inline constexpr char kReserveExperimentIds[] = "reserve_experiment_ids";
 inline constexpr char kSweepById[] = "sweep_by_id";
 inline constexpr char kAllSweeps[] = "all_sweeps";
 inline constexpr char kSweepExists[] = "sweep_exists";

@@ -65,14 +65,7 @@ PgStore::~PgStore() = default;
 absl::Status PgStore::Open() {
   auto applied = Transact(*pool_, "open store: apply migrations",
                           [](pqxx::work& tx) { return ApplyMigrations(tx, EmbeddedMigrations()); });
-  if (!applied.ok()) return applied.status();
-  // Waits for sweeps being written over two connections, then deletes the
-  // halves of any that never committed (see CreateSweep).
-  return Transact(*pool_, "open store: delete orphaned experiments", [](pqxx::work& tx) {
-    tx.exec_prepared(sql::kWaitForSplitLoads);
-    tx.exec_prepared(sql::kDeleteOrphanExperiments);
-    return absl::OkStatus();
-  });
+  return applied.status();
 }
 
 absl::StatusOr<std::vector<std::string>> PgStore::SucceededPointKeys(int64_t sweep_id) {

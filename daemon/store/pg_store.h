@@ -12,7 +12,6 @@
 // rejecting it: the run is fine, the agent is not.
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "daemon/store/store.h"
@@ -76,10 +75,6 @@ class PgStore final : public Store {
  private:
   const PgStoreOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
-  // Held by the one CreateSweep that writes over two connections. Its first
-  // half holds a connection while the second waits for one; two such writes
-  // at once could each hold the other's, so a second one stays on one.
-  std::mutex split_write_mu_;
 };
 
 }  // namespace benchd::daemon

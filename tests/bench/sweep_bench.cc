@@ -15,7 +15,7 @@
 // --database. The submit path costs plan + store; parse and expand are shown
 // to tell where plan's time goes. A program to run by hand, not a test.
 //
-// Usage: benchd-sweep-bench [--per-axis 100] [--pool-size 2] [--database DSN]
+// Usage: benchd-sweep-bench [--per-axis 100] [--database DSN]
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -129,10 +129,6 @@ int main(int argc, char** argv) {
   CLI::App app{"benchd-sweep-bench: parse, expand and store a large sweep, phase by phase"};
   app.add_option("--per-axis", per_axis, "values per axis; the sweep has this cubed points")
       ->check(CLI::Range(1, 100));
-  int pool_size = 2;
-  app.add_option("--pool-size", pool_size,
-                 "store connections; 1 keeps a large sweep on one connection (no split write)")
-      ->check(CLI::Range(1, 16));
   app.add_option("--database", database,
                  "PostgreSQL DSN; default: a private server in a temporary directory");
   CLI11_PARSE(app, argc, argv);
@@ -187,7 +183,7 @@ int main(int argc, char** argv) {
       embedded = std::make_unique<benchd::daemon::EmbeddedPostgres>(pg_options);
       database = OrDie(embedded->Start(dir), "start PostgreSQL");
     }
-    benchd::daemon::PgStore store(benchd::daemon::PgStoreOptions{database, pool_size});
+    benchd::daemon::PgStore store(benchd::daemon::PgStoreOptions{database, 2});
     if (absl::Status opened = store.Open(); !opened.ok())
       throw std::runtime_error("open: " + opened.ToString());
 

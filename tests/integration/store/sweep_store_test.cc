@@ -1,6 +1,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <chrono>
+#include <thread>
 
 #include "tests/integration/store/store_fixture.h"
 
@@ -129,28 +130,20 @@ TEST_F(PgStoreTest, StoresPreRenderedParametersAndSharesSettings) {
   EXPECT_EQ(Value("SELECT count(*) FROM run_settings"), "1");
 }
 
-// Large sweeps are written over two connections; the sweep still appears
-// whole, with one event.
-TEST_F(PgStoreTest, SplitWriteStoresEveryExperimentOnce) {
-  const int64_t sweep_id = CreateSweep(150000);
-  EXPECT_EQ(Value("SELECT count(*) || '/' || count(DISTINCT ordinal) || '/' || min(ordinal) || '/' || max(ordinal) "
-                  "FROM experiments WHERE sweep_id = " + std::to_string(sweep_id)),
-            "150000/150000/0/149999");
-  EXPECT_EQ(Value("SELECT count(*) FROM events WHERE kind = 'sweep_submitted'"), "1");
-  EXPECT_EQ(Value("SELECT count(*) FROM experiments WHERE parameters->>'batch' = ordinal::text"), "150000");
-}
-
-// A crash between the two halves of a split write leaves experiments whose
-// sweep never committed; the next Open() deletes them and nothing else.
-TEST_F(PgStoreTest, OpenDeletesExperimentsOfSweepsThatNeverCommitted) {
-  const int64_t sweep_id = CreateSweep(3);
-  ASSERT_EQ(Value("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, settings_id) "
-                  "SELECT 424242, g, 'host-cpu', '{}', 1, 0 FROM generate_series(0, 9) g RETURNING 'ok'"),
-            "ok");
-  auto reopened = NewStore();
-  ASSERT_TRUE(reopened->Open().ok());
-  EXPECT_EQ(Value("SELECT count(*) FROM experiments WHERE sweep_id = 424242"), "0");
-  EXPECT_EQ(Value("SELECT count(*) FROM experiments WHERE sweep_id = " + std::to_string(sweep_id)), "3");
+// A sweep takes its experiment ids from the sequence in one block; sweeps
+// stored at the same time get disjoint blocks.
+TEST_F(PgStoreTest, ConcurrentSweepsGetDisjointBlocksOfExperimentIds) {
+  std::thread other([&] { CreateSweep(20000, "tx2"); });
+  CreateSweep(20000);
+  other.join();
+  EXPECT_EQ(Value("SELECT count(DISTINCT id) FROM experiments"), "40000");
+  EXPECT_EQ(Value("SELECT count(DISTINCT id - ordinal) FROM experiments GROUP BY sweep_id LIMIT 1"), "1");
+  EXPECT_EQ(Value("SELECT count(*) FROM (SELECT DISTINCT sweep_id, id - ordinal FROM experiments) blocks"), "2");
+  // The sequence continues past both blocks.
+  const int64_t next = CreateSweep(1);
+  EXPECT_EQ(Value("SELECT id > (SELECT max(id) FROM experiments WHERE sweep_id <> " + std::to_string(next) +
+                  ") FROM experiments WHERE sweep_id = " + std::to_string(next)),
+            "t");
 }
 
 TEST_F(PgStoreTest, CreatesAHundredThousandExperimentSweepQuickly) {
