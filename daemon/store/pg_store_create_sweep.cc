@@ -88,8 +88,7 @@ SweepSettings DistinctSettings(const NewSweep& sweep) {
   for (const NewExperiment& experiment : sweep.experiments) {
     SettingsRow row = SettingsRow::Of(experiment);
     // Neighbours almost always share their settings: skip the map lookup.
-    if (!settings.rows.empty() && settings.of_experiment.size() > 0 &&
-        settings.rows[settings.of_experiment.back()] == row) {
+    if (!settings.of_experiment.empty() && settings.rows[settings.of_experiment.back()] == row) {
       settings.of_experiment.push_back(settings.of_experiment.back());
       continue;
     }
