@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "common/proto_json.h"
+#include "common/sweep/matrix_expander.h"
 #include "common/sweep/where_expr.h"
 #include "spdlog/fmt/fmt.h"
 
@@ -70,28 +71,8 @@ std::string CanonicalText(const benchd::v1::Parameters& parameters) {
   for (const auto& entry : parameters.values()) names.push_back(&entry.first);
   std::sort(names.begin(), names.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
   std::string text;
-  for (const std::string* name : names) {
-    const benchd::v1::ParamValue& value = parameters.values().at(*name);
-    // Integers and whole numbers are the same point (batch 8 == 8.0).
-    const char tag = value.has_string_value() ? 's' : value.has_bool_value() ? 'b' : 'n';
-    text += *name;
-    text += '=';
-    text += tag;
-    text += value.has_double_value() && value.double_value() == static_cast<double>(static_cast<int64_t>(value.double_value()))
-                ? std::to_string(static_cast<int64_t>(value.double_value()))
-                : ParamValueToString(value);
-    text += ';';
-  }
+  for (const std::string* name : names) AppendCanonicalText(text, *name, parameters.values().at(*name));
   return text;
-}
-
-uint64_t Fnv1a64(const std::string& text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
 }
 
 bool MatchesAll(const std::vector<std::pair<std::string, benchd::v1::ParamValue>>& match,
@@ -167,8 +148,21 @@ absl::Status CheckAgainstCatalog(const SweepSpec& spec, const PlatformCatalog& c
 
 }  // namespace
 
+void AppendCanonicalText(std::string& text, const std::string& name, const benchd::v1::ParamValue& value) {
+  // Integers and whole numbers are the same point (batch 8 == 8.0).
+  const char tag = value.has_string_value() ? 's' : value.has_bool_value() ? 'b' : 'n';
+  text += name;
+  text += '=';
+  text += tag;
+  text += value.has_double_value() &&
+                  value.double_value() == static_cast<double>(static_cast<int64_t>(value.double_value()))
+              ? std::to_string(static_cast<int64_t>(value.double_value()))
+              : ParamValueToString(value);
+  text += ';';
+}
+
 std::string PointKey(const benchd::v1::Parameters& parameters) {
-  return fmt::format("{:016x}", Fnv1a64(CanonicalText(parameters)));
+  return fmt::format("{:016x}", Fnv1a64(kFnv1aBasis, CanonicalText(parameters)));
 }
 
 absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatalog& catalog,
@@ -178,6 +172,7 @@ absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatal
       return ErrorAt(spec, o.where, "run.platforms." + o.platform, "unknown platform '" + o.platform + "'");
     }
   }
+  if (std::optional<Expansion> fast = TryExpandMatrix(spec, catalog, options)) return *std::move(fast);
   benchd::v1::Parameters base;
   std::set<std::string> original_names;
   for (const FixedParam& fixed : spec.fixed) {
@@ -254,7 +249,7 @@ absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatal
       continue;
     }
     const std::string canonical = CanonicalText(parameters);
-    const uint64_t hash = Fnv1a64(canonical);
+    const uint64_t hash = Fnv1a64(kFnv1aBasis, canonical);
     auto& same_hash = seen[hash];
     for (size_t other : same_hash) {
       if (CanonicalText(expansion.points[other].parameters) == canonical) {

@@ -4,6 +4,8 @@
 // catalog. Expansion is deterministic: matrix axes in file order, the last
 // axis varying fastest.
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,6 +20,9 @@ struct ExpandOptions {
   // Points on an unknown platform or with a value their platform does not
   // accept are dropped and listed instead of failing the whole sweep.
   bool prune_invalid = false;
+  // Points carry `parameters_json` instead of `parameters` (what the store
+  // needs; much faster for large matrices).
+  bool json_parameters = false;
 };
 
 // Order of operations: the matrix product (with zip groups as compound axes
@@ -30,7 +35,21 @@ struct ExpandOptions {
 [[nodiscard]] absl::StatusOr<Expansion> ExpandSweep(const SweepSpec& spec, const PlatformCatalog& catalog,
                                                     const ExpandOptions& options = {});
 
-// The point key of a point (hex SHA-256 prefix of its canonical JSON).
+// The point key of a point (hex 64-bit FNV-1a digest of its canonical text).
 std::string PointKey(const benchd::v1::Parameters& parameters);
+
+// One parameter's part of the canonical text that point keys digest; a
+// point's text is the parts of its parameters in name order.
+void AppendCanonicalText(std::string& text, const std::string& name, const benchd::v1::ParamValue& value);
+
+// The 64-bit FNV-1a digest that point keys print, fed in pieces.
+inline constexpr uint64_t kFnv1aBasis = 0xcbf29ce484222325ULL;
+inline uint64_t Fnv1a64(uint64_t hash, const std::string& text) {
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
 
 }  // namespace benchd::common

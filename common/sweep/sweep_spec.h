@@ -127,7 +127,10 @@ struct SweepSpec {
 // One expanded point of the design space.
 struct SweepPoint {
   std::string platform;
+  // Empty when `parameters_json` is set (ExpandOptions::json_parameters).
   benchd::v1::Parameters parameters;
+  // The parameters as a JSON object with sorted keys, when asked for.
+  std::string parameters_json;
   // Stable identity: a digest of the canonical parameters, equal across
   // edits of the file for the same point.
   std::string point_key;

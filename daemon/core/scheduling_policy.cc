@@ -32,7 +32,7 @@ std::vector<const WorkGroup*> RankGroups(const DeviceView& device, const std::ve
     // Negated where larger ranks first, so that one tuple sorts ascending.
     return std::make_tuple(-static_cast<int64_t>(g->priority), current ? 0 : 1,
                            -work_of_config[{g->priority, g->config_key}], std::cref(g->config_key),
-                           used[g->sweep_id], g->sweep_id, std::cref(g->requires_json));
+                           used[g->sweep_id], g->sweep_id, g->settings_id);
   };
   std::stable_sort(runnable.begin(), runnable.end(),
                    [&](const WorkGroup* a, const WorkGroup* b) { return rank(a) < rank(b); });

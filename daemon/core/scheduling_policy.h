@@ -33,10 +33,10 @@ namespace benchd::daemon {
 
 // A free device as the policy sees it.
 struct DeviceView {
-  std::string platform;
-  std::map<std::string, std::string> labels;
+  std::string platform{};
+  std::map<std::string, std::string> labels{};
   // Empty when unknown (the agent just started).
-  std::string config_key;
+  std::string config_key{};
 };
 
 [[nodiscard]] bool CanRun(const DeviceView& device, const WorkGroup& group);

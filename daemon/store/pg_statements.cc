@@ -29,7 +29,8 @@ std::string WithinDomains(const std::string& domains, const std::string& params)
 // platform, its required labels and domains that admit its parameters.
 std::string Unschedulable() {
   return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.platform = e.platform\n"
-         "  AND d.labels @> e.requires AND " + WithinDomains("d.domains", "e.parameters") + ")";
+         "  AND d.labels @> (SELECT rs.requires FROM run_settings rs WHERE rs.id = e.settings_id)\n"
+         "  AND " + WithinDomains("d.domains", "e.parameters") + ")";
 }
 
 // A sweep with its progress, then `tail` (WHERE / ORDER BY). The mean
@@ -97,6 +98,19 @@ const std::vector<Statement>& Statements() {
       {kInsertSweep,
        "INSERT INTO sweeps (name, yaml, priority, resumed_from) VALUES ($1, $2, $3, nullif($4::bigint, 0))\n"
        "RETURNING id"},
+      {kInsertRunSettings,
+       "INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, min_duration_ms,\n"
+       "                          power_sample_hz, power_idle_ms, power_base_ms, requires)\n"
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) RETURNING id"},
+      // The ids of a sweep's $1 experiments, taken from the sequence at once:
+      // the returned id is the last one. A default nextval() per COPY row was
+      // 7 % of the server's time for a large sweep. The lock (held to commit;
+      // the key spells "expids") keeps two sweeps from interleaving between
+      // nextval and setval; only CreateSweep inserts experiments.
+      {kReserveExperimentIds,
+       "SELECT pg_advisory_xact_lock(111567956436083),\n"
+       "       setval(pg_get_serial_sequence('experiments', 'id'),\n"
+       "              nextval(pg_get_serial_sequence('experiments', 'id')) + $1::bigint - 1)"},
       {kSucceededPointKeys, "SELECT point_key FROM experiments WHERE sweep_id = $1 AND state = 'succeeded'"},
       {kSweepCancelled, "SELECT cancelled_at IS NOT NULL FROM sweeps WHERE id = $1"},
       {kRequeueFailed,
@@ -156,12 +170,13 @@ const std::vector<Statement>& Statements() {
       // still loses it.
       {kExtendAgentLeases,
        "UPDATE runs r SET lease_expires_at =\n"
-       "  CASE WHEN e.timeout_ms > 0 AND r.started_at IS NOT NULL\n"
+       "  CASE WHEN rs.timeout_ms > 0 AND r.started_at IS NOT NULL\n"
        "       THEN least(now() + $3::bigint * interval '1 millisecond',\n"
-       "                  r.started_at + (e.timeout_ms + $3::bigint) * interval '1 millisecond')\n"
+       "                  r.started_at + (rs.timeout_ms + $3::bigint) * interval '1 millisecond')\n"
        "       ELSE now() + $3::bigint * interval '1 millisecond' END\n"
-       "FROM experiments e\n"
-       "WHERE e.id = r.experiment_id AND r.agent = $1 AND r.state IN ('assigned', 'running')\n"
+       "FROM experiments e, run_settings rs\n"
+       "WHERE e.id = r.experiment_id AND rs.id = e.settings_id AND r.agent = $1\n"
+       "  AND r.state IN ('assigned', 'running')\n"
        "  AND r.id = ANY ($2::bigint[])\n"
        "RETURNING r.id"},
       {kAllAgents, "SELECT id, name, hostname, version, connected, " + EpochMicros("last_seen") +
@@ -209,10 +224,10 @@ const std::vector<Statement>& Statements() {
        "RETURNING d.quarantined, d.consecutive_failures"},
 
       {kWorkGroups,
-       "SELECT e.sweep_id, s.priority, e.platform, e.config_key, e.requires::text, count(*)\n"
-       "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id\n"
+       "SELECT e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires::text, count(*)\n"
+       "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id JOIN run_settings rs ON rs.id = e.settings_id\n"
        "WHERE e.state = 'pending' AND s.cancelled_at IS NULL\n"
-       "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.requires\n"
+       "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires\n"
        "ORDER BY e.sweep_id"},
       // SKIP LOCKED: a concurrent claimer passes over the row this one holds
       // instead of waiting for it and then finding it taken. $5: the
@@ -221,15 +236,15 @@ const std::vector<Statement>& Statements() {
        "WITH picked AS (\n"
        "  SELECT e.id FROM experiments e\n"
        "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
-       "    AND e.requires = $4::jsonb AND (e.not_before IS NULL OR e.not_before <= now())\n"
+       "    AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
        "    AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
        "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED)\n"
        "UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"
        "  updated_at = now()\n"
-       "FROM picked WHERE e.id = picked.id\n"
-       "RETURNING e.id, e.attempts, e.parameters::text, e.warmup, e.iterations, e.repeats,\n"
-       "  e.timeout_ms, e.config_key, e.min_duration_ms, e.power_sample_hz, e.power_idle_ms,\n"
-       "  e.power_base_ms"},
+       "FROM picked, run_settings rs WHERE e.id = picked.id AND rs.id = e.settings_id\n"
+       "RETURNING e.id, e.attempts, e.parameters::text, rs.warmup, rs.iterations, rs.repeats,\n"
+       "  rs.timeout_ms, e.config_key, rs.min_duration_ms, rs.power_sample_hz, rs.power_idle_ms,\n"
+       "  rs.power_base_ms"},
       {kSetDeviceConfig,
        "UPDATE devices d SET config_key = $3 FROM agents a\n"
        "WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2"},
@@ -320,10 +335,8 @@ void PrepareAll(pqxx::connection& connection) {
 
 const CopyTarget& ExperimentsCopy() {
   static const CopyTarget kTarget{"experiments",
-                                  {"sweep_id", "ordinal", "platform", "parameters", "warmup",
-                                   "iterations", "repeats", "timeout_ms", "max_attempts", "config_key",
-                                   "point_key", "requires", "min_duration_ms", "power_sample_hz",
-                                   "power_idle_ms", "power_base_ms"}};
+                                  {"id", "sweep_id", "ordinal", "platform", "parameters", "max_attempts",
+                                   "config_key", "point_key", "settings_id"}};
   return kTarget;
 }
 

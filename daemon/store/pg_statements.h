@@ -13,6 +13,8 @@ namespace benchd::daemon::sql {
 
 // Sweeps and experiments.
 inline constexpr char kInsertSweep[] = "insert_sweep";
+inline constexpr char kInsertRunSettings[] = "insert_run_settings";
+inline constexpr char kReserveExperimentIds[] = "reserve_experiment_ids";
 inline constexpr char kSweepById[] = "sweep_by_id";
 inline constexpr char kAllSweeps[] = "all_sweeps";
 inline constexpr char kSweepExists[] = "sweep_exists";
@@ -81,7 +83,8 @@ const std::vector<Statement>& Statements();
 // use, so this is cheap and works before the schema exists).
 void PrepareAll(pqxx::connection& connection);
 
-// COPY targets for `pqxx::stream_to`: a table and its column list.
+// COPY targets: a table and its column list. The experiments columns are in
+// the order PgStore::CreateSweep writes its COPY lines.
 struct CopyTarget {
   const char* table;
   std::vector<std::string> columns;

@@ -1,9 +1,6 @@
 #include "daemon/store/pg_store.h"
 
-#include <pqxx/stream_to>
-#include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "common/proto_json.h"
@@ -68,25 +65,6 @@ absl::Status RequireSweep(pqxx::work& tx, int64_t sweep_id) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateSweep(const NewSweep& sweep) {
-  std::unordered_set<int> ordinals;
-  for (const auto& experiment : sweep.experiments) {
-    if (experiment.platform.empty()) {
-      return absl::InvalidArgumentError(
-          fmt::format("experiment {} has no platform", experiment.ordinal));
-    }
-    if (experiment.max_attempts < 1) {
-      return absl::InvalidArgumentError(fmt::format("experiment {}: max_attempts {} is below 1",
-                                                    experiment.ordinal, experiment.max_attempts));
-    }
-    if (!ordinals.insert(experiment.ordinal).second) {
-      return absl::InvalidArgumentError(
-          fmt::format("experiment ordinal {} appears twice", experiment.ordinal));
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 PgStore::PgStore(PgStoreOptions options)
@@ -99,47 +77,6 @@ absl::Status PgStore::Open() {
   auto applied = Transact(*pool_, "open store: apply migrations",
                           [](pqxx::work& tx) { return ApplyMigrations(tx, EmbeddedMigrations()); });
   return applied.status();
-}
-
-absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
-  const std::string what = fmt::format("create sweep '{}'", sweep.name);
-  if (absl::Status valid = ValidateSweep(sweep); !valid.ok()) {
-    return absl::InvalidArgumentError(fmt::format("{}: {}", what, std::string(valid.message())));
-  }
-  // Serialised once, outside the transaction, which may be rerun.
-  std::vector<std::string> parameters;
-  std::vector<std::string> requires_labels;
-  parameters.reserve(sweep.experiments.size());
-  requires_labels.reserve(sweep.experiments.size());
-  for (const auto& experiment : sweep.experiments) {
-    parameters.push_back(JsonText(common::ParametersToJson(experiment.parameters)));
-    requires_labels.push_back(JsonText(nlohmann::json(experiment.requires_labels)));
-  }
-  return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    const int64_t sweep_id =
-        tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml, sweep.priority, sweep.resumed_from)[0]
-            .as<int64_t>();
-    // COPY: a sweep can hold 100k experiments, which row-by-row INSERTs
-    // would turn into 100k round trips.
-    const auto& target = sql::ExperimentsCopy();
-    pqxx::stream_to copy(tx, target.table, target.columns);
-    for (size_t i = 0; i < sweep.experiments.size(); ++i) {
-      const NewExperiment& experiment = sweep.experiments[i];
-      const benchd::v1::RunSettings& settings = experiment.settings;
-      copy << std::make_tuple(sweep_id, experiment.ordinal, experiment.platform, parameters[i],
-                              settings.warmup(), settings.iterations(), settings.repeats(),
-                              settings.timeout_ms(), experiment.max_attempts, experiment.config_key,
-                              experiment.point_key, requires_labels[i], settings.min_duration_ms(),
-                              settings.power().sample_hz(), settings.power().idle_ms(),
-                              settings.power().base_ms());
-    }
-    copy.complete();
-    InsertEvent(tx, {.kind = "sweep_submitted",
-                     .sweep_id = sweep_id,
-                     .message = fmt::format("sweep '{}' submitted with {} experiments", sweep.name,
-                                            sweep.experiments.size())});
-    return sweep_id;
-  });
 }
 
 absl::StatusOr<std::vector<std::string>> PgStore::SucceededPointKeys(int64_t sweep_id) {

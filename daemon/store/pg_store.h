@@ -28,7 +28,7 @@ struct PgStoreOptions {
   int pool_size = 4;
   // This many consecutive infrastructure failures quarantine a device.
   int quarantine_after = 3;
-  RetryOptions retry;
+  RetryOptions retry{};
 };
 
 class PgStore final : public Store {

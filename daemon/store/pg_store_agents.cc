@@ -107,7 +107,7 @@ absl::StatusOr<ClaimOutcome> ClaimFor(pqxx::work& tx, const ClaimRequest& reques
   for (const WorkGroup* group : request.groups) {
     const pqxx::result picked =
         tx.exec_prepared(sql::kClaimFromGroup, group->sweep_id, group->platform, group->config_key,
-                         group->requires_json, request.domains_json);
+                         group->settings_id, request.domains_json);
     if (picked.empty()) {
       outcome.came_up_empty.push_back(group);
       continue;
@@ -272,9 +272,10 @@ absl::StatusOr<std::vector<WorkGroup>> PgStore::LoadWorkGroups() {
       group.priority = row[1].as<int>();
       group.platform = row[2].as<std::string>();
       group.config_key = row[3].as<std::string>();
-      group.requires_json = row[4].as<std::string>();
-      group.requires_labels = StringMapFromJson(JsonFromField(row[4]));
-      group.pending = row[5].as<int64_t>();
+      group.settings_id = row[4].as<int64_t>();
+      group.requires_json = row[5].as<std::string>();
+      group.requires_labels = StringMapFromJson(JsonFromField(row[5]));
+      group.pending = row[6].as<int64_t>();
       groups.push_back(std::move(group));
     }
     return groups;

@@ -30,6 +30,9 @@ struct NewExperiment {
   int ordinal = 0;
   std::string platform;
   benchd::v1::Parameters parameters;
+  // The parameters as a JSON object, when the caller has rendered them
+  // already (PlanSweep does, for speed); when empty, `parameters` is stored.
+  std::string parameters_json;
   benchd::v1::RunSettings settings;
   int max_attempts = 3;
   // Canonical text of the parameters that force a device reconfiguration.
@@ -63,6 +66,9 @@ struct Claim {
   int64_t sweep_id = 0;
   int attempt = 0;
   benchd::v1::Parameters parameters;
+  // The parameters as a JSON object, when the caller has rendered them
+  // already (PlanSweep does, for speed); when empty, `parameters` is stored.
+  std::string parameters_json;
   benchd::v1::RunSettings settings;
   std::string config_key;
 };
@@ -74,7 +80,9 @@ struct WorkGroup {
   int priority = 0;
   std::string platform;
   std::string config_key;
-  // The required labels as stored (jsonb text); claims match on it.
+  // The group's run settings (run_settings.id), which hold its required
+  // labels; claims match on it.
+  int64_t settings_id = 0;
   std::string requires_json;
   std::map<std::string, std::string> requires_labels;
   int64_t pending = 0;
@@ -98,8 +106,8 @@ struct ClaimOutcome {
 // What the scheduler needs to know about a device of a connected agent
 // besides what its session knows.
 struct DeviceHealth {
-  std::string agent_name;
-  std::string device_name;
+  std::string agent_name{};
+  std::string device_name{};
   bool enabled = true;
   bool quarantined = false;
   bool agent_draining = false;
@@ -121,9 +129,9 @@ struct CancelResult {
 struct EventFilter {
   int64_t sweep_id = 0;
   int64_t run_id = 0;
-  std::string agent;
-  std::string device;
-  std::string kind;
+  std::string agent{};
+  std::string device{};
+  std::string kind{};
   int64_t after_id = 0;
   int limit = 100;
 };

@@ -4,7 +4,10 @@
 // It generates a sweep of N x N x N points (default 100: one million) over
 // free-form axes `a`, `b`, `c` on host-cpu, then times
 //   parse     ParseSweep alone;
-//   expand    ExpandSweep alone (catalog checks, point and config keys);
+//   expand    ExpandSweep alone (catalog checks, point and config keys), as
+//             PlanSweep runs it (JSON parameters: the fast matrix path);
+//   expand (Parameters)  the same with a Parameters message per point, as
+//             `benchctl plan` runs it (the reference path);
 //   plan      daemon::PlanSweep, what SubmitSweep runs: parse + expand +
 //             building the NewSweep (run settings, keys) for the store;
 //   store     PgStore::CreateSweep of that NewSweep (one transaction, COPY)
@@ -21,6 +24,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
 #include <iostream>
 #include <string>
 
@@ -71,6 +77,32 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// CPU time of the private server: the postmaster and its children (the
+// backends, the WAL writer, the checkpointer), from /proc. 0 when unknown.
+double ServerCpuSeconds(const std::string& dir) {
+  std::ifstream pid_file(dir + "/pg/data/postmaster.pid");
+  long postmaster = 0;
+  if (!(pid_file >> postmaster)) return 0;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // Fields after the command name, which is in parentheses: state ppid ...
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    std::vector<std::string> values;
+    while (fields >> field) values.push_back(field);
+    if (values.size() < 13) continue;
+    const long pid = std::atol(entry.path().filename().c_str());
+    const long ppid = std::atol(values[1].c_str());
+    if (pid != postmaster && ppid != postmaster) continue;
+    total += (std::atof(values[11].c_str()) + std::atof(values[12].c_str())) / tick;  // utime, stime
+  }
+  return total;
+}
+
 class Stopwatch {
  public:
   Stopwatch() : wall_(Clock::now()), cpu_(ProcessCpuSeconds()) {}
@@ -85,7 +117,7 @@ class Stopwatch {
 };
 
 void PrintPhase(const char* name, const Phase& phase, size_t points) {
-  std::printf("%-38s %8.3f s wall %8.3f s cpu %11.0f points/s\n", name, phase.wall_s, phase.cpu_s,
+  std::printf("%-40s %8.3f s wall %8.3f s cpu %11.0f points/s\n", name, phase.wall_s, phase.cpu_s,
               static_cast<double>(points) / phase.wall_s);
 }
 
@@ -113,12 +145,20 @@ int main(int argc, char** argv) {
 
     size_t points = 0;
     Phase expand;
+    Phase expand_parameters;
     {
       // Freed before the next phase, so that it does not run short of memory.
+      benchd::common::ExpandOptions json;
+      json.json_parameters = true;
       watch = Stopwatch();
-      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog), "expand");
+      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog, json), "expand");
       expand = watch.Stop();
       points = expansion.points.size();
+    }
+    {
+      watch = Stopwatch();
+      const auto expansion = OrDie(benchd::common::ExpandSweep(spec, catalog), "expand");
+      expand_parameters = watch.Stop();
     }
 
     watch = Stopwatch();
@@ -147,9 +187,11 @@ int main(int argc, char** argv) {
     if (absl::Status opened = store.Open(); !opened.ok())
       throw std::runtime_error("open: " + opened.ToString());
 
+    const double server_before = embedded ? ServerCpuSeconds(dir) : 0;
     watch = Stopwatch();
     const int64_t sweep_id = OrDie(store.CreateSweep(planned.sweep), "store");
     const Phase stored = watch.Stop();
+    const double server_cpu = embedded ? ServerCpuSeconds(dir) - server_before : 0;
     const auto progress = OrDie(store.GetProgress(sweep_id), "progress");
 
     std::printf(
@@ -158,9 +200,11 @@ int main(int argc, char** argv) {
         per_axis, per_axis, per_axis, points, static_cast<long long>(sweep_id),
         static_cast<long long>(progress.total()));
     PrintPhase("parse (ParseSweep)", parse, points);
-    PrintPhase("expand (ExpandSweep)", expand, points);
+    PrintPhase("expand (ExpandSweep, JSON parameters)", expand, points);
+    PrintPhase("expand (ExpandSweep, Parameters)", expand_parameters, points);
     PrintPhase("plan (PlanSweep: parse+expand+build)", plan, points);
     PrintPhase("store (PgStore::CreateSweep, COPY)", stored, points);
+    if (embedded) std::printf("%-40s %8.3f s cpu (PostgreSQL server, all processes)\n", "store, server side", server_cpu);
     PrintPhase("submit path (plan + store)",
                {plan.wall_s + stored.wall_s, plan.cpu_s + stored.cpu_s}, points);
     if (embedded) (void)embedded->Stop();

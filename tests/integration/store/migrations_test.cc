@@ -55,6 +55,39 @@ TEST_F(StoreDatabaseTest, ConcurrentOpensApplyEachMigrationOnce) {
   EXPECT_EQ(MigrationRows(db_).size(), EmbeddedMigrations().size());
 }
 
+// 0004 moves the run settings of existing experiments into run_settings:
+// one row per distinct set in a sweep, and claims still get them.
+TEST_F(StoreDatabaseTest, RunSettingsMigrationKeepsExistingExperimentsSettings) {
+  ASSERT_TRUE(db_.Query("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+                        "applied_at timestamptz NOT NULL DEFAULT now())")
+                  .ok());
+  for (const Migration& migration : EmbeddedMigrations()) {
+    if (migration.version >= 4) break;
+    ASSERT_TRUE(db_.Query(std::string(migration.sql)).ok()) << migration.name;
+    ASSERT_TRUE(db_.Query("INSERT INTO schema_migrations (version, name) VALUES (" +
+                          std::to_string(migration.version) + ", '" + std::string(migration.name) + "')")
+                    .ok());
+  }
+  ASSERT_TRUE(db_.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, warmup, iterations, "
+                        "repeats, timeout_ms, max_attempts, requires, power_sample_hz) VALUES "
+                        "(1, 0, 'host-cpu', '{\"batch\": 1}', 2, 20, 1, 5000, 3, '{\"lab\": \"b1\"}', 100), "
+                        "(1, 1, 'host-cpu', '{\"batch\": 8}', 2, 20, 1, 5000, 3, '{\"lab\": \"b1\"}', 100), "
+                        "(1, 2, 'tx2', '{\"batch\": 1}', 2, 30, 1, 5000, 3, '{}', 0)")
+                  .ok());
+  auto store = NewStore();
+  ASSERT_TRUE(store->Open().ok());
+  EXPECT_EQ(Value("SELECT count(*) FROM run_settings"), "2");
+  EXPECT_EQ(Value("SELECT string_agg(iterations || ':' || (requires->>'lab'), ',' ORDER BY experiment_id) "
+                  "FROM experiment_settings WHERE platform = 'host-cpu'"),
+            "20:b1,20:b1");
+  auto claim = ClaimNext(*store, {"a", "dev0", "tx2"}, std::chrono::minutes(1));
+  ASSERT_TRUE(claim.ok() && claim->has_value()) << claim.status();
+  EXPECT_EQ((*claim)->settings.iterations(), 30);
+  EXPECT_EQ((*claim)->settings.warmup(), 2);
+  EXPECT_EQ((*claim)->settings.timeout_ms(), 5000);
+}
+
 TEST_F(StoreDatabaseTest, RefusesASchemaNewerThanTheBinary) {
   ASSERT_TRUE(NewStore()->Open().ok());
   ASSERT_TRUE(

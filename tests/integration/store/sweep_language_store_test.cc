@@ -96,7 +96,9 @@ TEST_F(PgStoreTest, ClaimCarriesMinimumDurationPowerAndConfigKey) {
   EXPECT_EQ(claim.settings.power().sample_hz(), 500);
   EXPECT_EQ(claim.settings.power().idle_ms(), 3000);
   EXPECT_EQ(claim.settings.power().base_ms(), 1000);
-  EXPECT_EQ(Value("SELECT requires->>'lab' FROM experiments"), "b1");
+  // Per-sweep settings live in run_settings; the view joins them back.
+  EXPECT_EQ(Value("SELECT requires->>'lab' FROM experiment_settings"), "b1");
+  EXPECT_EQ(Value("SELECT power_sample_hz FROM experiment_settings"), "500");
 }
 
 }  // namespace

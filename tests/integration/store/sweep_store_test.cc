@@ -1,6 +1,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <chrono>
+#include <thread>
 
 #include "tests/integration/store/store_fixture.h"
 
@@ -101,6 +102,48 @@ TEST_F(PgStoreTest, RejectsInvalidSweepsWithoutStoringThem) {
   no_platform.experiments[0].platform.clear();
   EXPECT_EQ(store_->CreateSweep(no_platform).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Value("SELECT count(*) FROM sweeps"), "0");
+  // Ordinals need not come in order, but each only once.
+  NewSweep shuffled{"shuffled", "", {TypedExperiment(2), TypedExperiment(0), TypedExperiment(2)}};
+  auto rejected = store_->CreateSweep(shuffled);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(rejected.status().message().find("ordinal 2 appears twice"), std::string::npos) << rejected.status();
+  NewSweep reordered{"reordered", "", {TypedExperiment(1), TypedExperiment(0)}};
+  EXPECT_TRUE(store_->CreateSweep(reordered).ok());
+}
+
+// Pre-rendered JSON parameters (what PlanSweep passes) are stored as given,
+// and experiments with equal settings share one run_settings row.
+TEST_F(PgStoreTest, StoresPreRenderedParametersAndSharesSettings) {
+  NewSweep sweep{"json", "", {TypedExperiment(0), TypedExperiment(1), TypedExperiment(2)}};
+  for (auto& experiment : sweep.experiments) experiment.settings.set_iterations(7);
+  sweep.experiments[1].parameters.Clear();
+  sweep.experiments[1].parameters_json = R"({"batch":8,"model":"a\tb \"q\" \\"})";
+  auto sweep_id = store_->CreateSweep(sweep);
+  ASSERT_TRUE(sweep_id.ok()) << sweep_id.status();
+  auto experiments = store_->ListExperiments(*sweep_id);
+  ASSERT_TRUE(experiments.ok()) << experiments.status();
+  ASSERT_EQ(experiments->size(), 3u);
+  const auto& values = (*experiments)[1].parameters().values();
+  EXPECT_EQ(values.at("batch").int_value(), 8);
+  EXPECT_EQ(values.at("model").string_value(), "a\tb \"q\" \\");
+  EXPECT_EQ(Value("SELECT parameters->>'model' FROM experiments WHERE ordinal = 1"), "a\tb \"q\" \\");
+  EXPECT_EQ(Value("SELECT count(*) FROM run_settings"), "1");
+}
+
+// A sweep takes its experiment ids from the sequence in one block; sweeps
+// stored at the same time get disjoint blocks.
+TEST_F(PgStoreTest, ConcurrentSweepsGetDisjointBlocksOfExperimentIds) {
+  std::thread other([&] { CreateSweep(20000, "tx2"); });
+  CreateSweep(20000);
+  other.join();
+  EXPECT_EQ(Value("SELECT count(DISTINCT id) FROM experiments"), "40000");
+  EXPECT_EQ(Value("SELECT count(DISTINCT id - ordinal) FROM experiments GROUP BY sweep_id LIMIT 1"), "1");
+  EXPECT_EQ(Value("SELECT count(*) FROM (SELECT DISTINCT sweep_id, id - ordinal FROM experiments) blocks"), "2");
+  // The sequence continues past both blocks.
+  const int64_t next = CreateSweep(1);
+  EXPECT_EQ(Value("SELECT id > (SELECT max(id) FROM experiments WHERE sweep_id <> " + std::to_string(next) +
+                  ") FROM experiments WHERE sweep_id = " + std::to_string(next)),
+            "t");
 }
 
 TEST_F(PgStoreTest, CreatesAHundredThousandExperimentSweepQuickly) {

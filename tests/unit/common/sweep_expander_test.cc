@@ -48,6 +48,41 @@ class SweepExpanderTest : public ::testing::Test {
   PlatformCatalog catalog_;
 };
 
+// ExpandOptions::json_parameters may take a faster path; it must give the
+// same points, keys and errors as the reference path.
+TEST_F(SweepExpanderTest, JsonParametersAgreeWithTheReferencePath) {
+  const std::vector<std::string> sweeps = {
+      "name: s\nplatform: host-cpu\nmatrix: {precision: [FP32, INT8], batch: [1, 8.0, 64], tag: ['a\"b', 'c\\\\d']}\n",
+      "name: s\nmatrix: {platform: [tx2, host-cpu], precision: [FP32], power_mode: [maxn, maxq]}\n"
+      "exclude: [{platform: host-cpu, power_mode: maxq}]\n",
+      "name: s\nplatform: zcu104-finn\nmodel: {topology: cnv}\nmatrix: {precision: [INT2, INT4]}\n"
+      "zip: [{pruning: [50, 100], batch: [1, ~]}]\n",
+      "name: s\nplatform: host-cpu\nmatrix: {batch: [8, 8.0]}\n",
+      "name: s\nplatform: host-cpu\nmatrix: {precision: [FP32, INT4]}\n",
+      "name: s\nplatform: host-cpu\nmatrix: {batch: [1, 2]}\nexclude: [{batch: 1}, {batch: 2}]\n",
+  };
+  for (const std::string& text : sweeps) {
+    SCOPED_TRACE(text);
+    ExpandOptions json_options;
+    json_options.json_parameters = true;
+    auto reference = ExpandFull(text);
+    auto json = ExpandFull(text, json_options);
+    ASSERT_EQ(json.status(), reference.status());
+    if (!reference.ok()) continue;
+    ASSERT_EQ(json->points.size(), reference->points.size());
+    for (size_t i = 0; i < reference->points.size(); ++i) {
+      const SweepPoint& fast = json->points[i];
+      const SweepPoint& slow = reference->points[i];
+      EXPECT_EQ(fast.platform, slow.platform);
+      EXPECT_EQ(fast.point_key, slow.point_key);
+      EXPECT_EQ(fast.config_key, slow.config_key);
+      const nlohmann::json actual = fast.parameters_json.empty() ? ParametersToJson(fast.parameters)
+                                                                 : nlohmann::json::parse(fast.parameters_json);
+      EXPECT_EQ(actual, ParametersToJson(slow.parameters)) << "point " << i;
+    }
+  }
+}
+
 TEST_F(SweepExpanderTest, CartesianProductInFileOrderLastAxisFastest) {
   auto points = Expand("name: s\nplatform: host-cpu\nmatrix: {precision: [FP32, INT8], batch: [1, 8, 64]}\n");
   ASSERT_TRUE(points.ok()) << points.status();

@@ -3,6 +3,8 @@
 // A fresh directory under the test's temporary directory, and files in it,
 // for driver tests that need a run directory, a model tree or FINN packages.
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -11,9 +13,12 @@
 
 namespace benchd::agent::testing {
 
-// Removes and recreates TempDir()/`name`; returns its path.
+// Removes and recreates TempDir()/`name`-PID; returns its path.
 inline std::string FreshDir(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / name;
+  // ctest runs each test in its own process, two at a time: a directory
+  // shared between tests would be emptied under another test's feet.
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / (name + "-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

@@ -184,6 +184,32 @@ TEST_P(ExampleSweepTest, PlanReportsTheSameCounts) {
   EXPECT_GT(plan["device_time_ms"].get<int64_t>(), 0);
 }
 
+// PlanSweep asks for JSON parameters, which takes the expander's fast matrix
+// path where it applies: the points must equal the reference path's.
+TEST_P(ExampleSweepTest, JsonParametersMatchTheReferenceExpansion) {
+  absl::StatusOr<common::PlatformCatalog> catalog = common::PlatformCatalog::Builtin();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  absl::StatusOr<common::SweepSpec> spec = common::ParseSweep(ReadExample(GetParam()), GetParam());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const common::Expansion reference = ExpandExample(GetParam());
+  common::ExpandOptions options;
+  options.json_parameters = true;
+  absl::StatusOr<common::Expansion> json = common::ExpandSweep(*spec, *catalog, options);
+  ASSERT_TRUE(json.ok()) << json.status();
+  ASSERT_EQ(json->points.size(), reference.points.size());
+  for (size_t i = 0; i < reference.points.size(); ++i) {
+    const common::SweepPoint& fast = json->points[i];
+    const common::SweepPoint& slow = reference.points[i];
+    EXPECT_EQ(fast.platform, slow.platform);
+    EXPECT_EQ(fast.point_key, slow.point_key);
+    EXPECT_EQ(fast.config_key, slow.config_key);
+    const nlohmann::json expected = common::ParametersToJson(slow.parameters);
+    const nlohmann::json actual = fast.parameters_json.empty() ? common::ParametersToJson(fast.parameters)
+                                                               : nlohmann::json::parse(fast.parameters_json);
+    EXPECT_EQ(actual, expected) << "point " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(ConfigsSweeps, ExampleSweepTest,
                          ::testing::Values("quickstart.yaml", "qutibench-mnist.yaml",
                                            "qutibench-cifar10-cnv.yaml", "qutibench-imagenet.yaml",
