@@ -55,6 +55,17 @@ struct Shared {
   std::vector<double> latency_us;
   Clock::time_point first_assign = Clock::time_point::max();
   Clock::time_point last_ack{};
+  // Streams to end once every experiment is done: the other agents wait in
+  // Read for work that will not come.
+  std::vector<grpc::ClientContext*> contexts;
+  void Register(grpc::ClientContext* context) {
+    std::lock_guard lock(mutex);
+    contexts.push_back(context);
+  }
+  void EndAll() {
+    std::lock_guard lock(mutex);
+    for (grpc::ClientContext* context : contexts) context->TryCancel();
+  }
 };
 
 void SubmitSweep(const std::string& address, int experiments) {
@@ -76,6 +87,7 @@ void SubmitSweep(const std::string& address, int experiments) {
 void RunAgent(const std::string& address, int index, int devices, Shared& shared) {
   auto stub = benchd::v1::AgentService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
+  shared.Register(&context);
   auto stream = stub->Attach(&context);
   benchd::v1::AgentMessage hello;
   hello.mutable_hello()->set_agent_name("bench-agent-" + std::to_string(index));
@@ -98,7 +110,10 @@ void RunAgent(const std::string& address, int index, int devices, Shared& shared
       if (incoming.ack().rejected()) throw std::runtime_error("report rejected: " + incoming.ack().reason());
       if (incoming.ack().seq() == 2) {
         last_ack = now;
-        if (shared.finished.fetch_add(1) + 1 >= shared.target) break;
+        if (shared.finished.fetch_add(1) + 1 >= shared.target) {
+          shared.EndAll();
+          break;
+        }
       }
       continue;
     }
@@ -125,6 +140,7 @@ void RunAgent(const std::string& address, int index, int devices, Shared& shared
   context.TryCancel();
   stream->Finish();
   std::lock_guard lock(shared.mutex);
+  std::erase(shared.contexts, &context);
   shared.latency_us.insert(shared.latency_us.end(), latencies.begin(), latencies.end());
   shared.first_assign = std::min(shared.first_assign, first_assign);
   shared.last_ack = std::max(shared.last_ack, last_ack);
