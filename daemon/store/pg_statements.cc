@@ -206,9 +206,6 @@ const std::vector<Statement>& Statements() {
        "RETURNING d.id"},
       {kDeviceExists,
        "SELECT 1 FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.name = $1 AND d.name = $2"},
-      {kDeviceRunSucceeded,
-       "UPDATE devices d SET consecutive_failures = 0, config_key = coalesce($3, d.config_key)\n"
-       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2"},
       // $5: whether the failure counts towards quarantine (infrastructure);
       // returns the new count, so the caller sees the moment it reaches $4.
       {kDeviceRunFailed,
@@ -229,29 +226,40 @@ const std::vector<Statement>& Statements() {
        "WHERE e.state = 'pending' AND s.cancelled_at IS NULL\n"
        "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires\n"
        "ORDER BY e.sweep_id"},
-      // SKIP LOCKED: a concurrent claimer passes over the row this one holds
-      // instead of waiting for it and then finding it taken. $5: the
-      // device's domains.
+      // One statement per claim, since a scheduling pass makes one per free
+      // device: pick (SKIP LOCKED: a concurrent claimer passes over the row
+      // this one holds instead of waiting for it and then finding it taken),
+      // mark running with the next attempt, create the run, record the
+      // device's new configuration and the assignment event. $5: the
+      // device's domains; $6, $7: agent and device; $8: lease in ms.
       {kClaimFromGroup,
        "WITH picked AS (\n"
        "  SELECT e.id FROM experiments e\n"
        "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
        "    AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
        "    AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
-       "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED)\n"
-       "UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"
-       "  updated_at = now()\n"
-       "FROM picked, run_settings rs WHERE e.id = picked.id AND rs.id = e.settings_id\n"
-       "RETURNING e.id, e.attempts, e.parameters::text, rs.warmup, rs.iterations, rs.repeats,\n"
-       "  rs.timeout_ms, e.config_key, rs.min_duration_ms, rs.power_sample_hz, rs.power_idle_ms,\n"
-       "  rs.power_base_ms"},
-      {kSetDeviceConfig,
-       "UPDATE devices d SET config_key = $3 FROM agents a\n"
-       "WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2"},
-      {kInsertRun,
-       "INSERT INTO runs (experiment_id, attempt, agent, device, lease_ms, lease_expires_at)\n"
-       "VALUES ($1, $2, $3, $4, $5::bigint, now() + $5::bigint * interval '1 millisecond')\n"
-       "RETURNING id"},
+       "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED),\n"
+       "claimed AS (\n"
+       "  UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"
+       "    updated_at = now()\n"
+       "  FROM picked WHERE e.id = picked.id\n"
+       "  RETURNING e.id, e.sweep_id, e.attempts, e.parameters, e.config_key, e.settings_id),\n"
+       "run AS (\n"
+       "  INSERT INTO runs (experiment_id, attempt, agent, device, lease_ms, lease_expires_at)\n"
+       "  SELECT id, attempts, $6, $7, $8::bigint, now() + $8::bigint * interval '1 millisecond' FROM claimed\n"
+       "  RETURNING id, experiment_id, attempt),\n"
+       "configured AS (\n"
+       "  UPDATE devices d SET config_key = claimed.config_key FROM claimed, agents a\n"
+       "  WHERE a.id = d.agent_id AND a.name = $6 AND d.name = $7),\n"
+       "logged AS (\n"
+       "  INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
+       "  SELECT 'run_assigned', c.sweep_id, c.id, r.id, $6, $7,\n"
+       "         'run ' || r.id || ' (attempt ' || r.attempt || ') assigned to device ''' || $7 || ''''\n"
+       "  FROM claimed c JOIN run r ON r.experiment_id = c.id)\n"
+       "SELECT c.id, c.attempts, c.parameters::text, rs.warmup, rs.iterations, rs.repeats,\n"
+       "  rs.timeout_ms, c.config_key, rs.min_duration_ms, rs.power_sample_hz, rs.power_idle_ms,\n"
+       "  rs.power_base_ms, r.id\n"
+       "FROM claimed c JOIN run r ON r.experiment_id = c.id JOIN run_settings rs ON rs.id = c.settings_id"},
       {kLoseAgentRuns, LoseRuns("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
       {kLoseExpiredRuns, LoseRuns("lease_expires_at < now()", "$1")},
 
@@ -267,23 +275,43 @@ const std::vector<Statement>& Statements() {
       {kExtendRunLease,
        "UPDATE runs SET lease_expires_at = now() + lease_ms * interval '1 millisecond'\n"
        "WHERE id = $1"},
-      {kStartRun, "UPDATE runs SET state = 'running', started_at = " + AgentTime("$2") +
-                      "\nWHERE id = $1 AND state = 'assigned'"},
+      // Starting also renews the lease, and logs the event when the run
+      // was not started before (the run row is locked by lock_run).
+      // $3..$6: sweep, experiment, agent, device for the event.
+      {kStartRun,
+       "WITH before AS (SELECT state FROM runs WHERE id = $1),\n"
+       "started AS (\n"
+       "  UPDATE runs r SET state = CASE WHEN r.state = 'assigned' THEN 'running' ELSE r.state END,\n"
+       "    started_at = CASE WHEN r.state = 'assigned' THEN " + AgentTime("$2") + " ELSE r.started_at END,\n"
+       "    lease_expires_at = now() + r.lease_ms * interval '1 millisecond'\n"
+       "  FROM before WHERE r.id = $1 RETURNING r.id, before.state AS was)\n"
+       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
+       "SELECT 'run_started', $3, $4, id, $5, $6, 'run ' || id || ' started' FROM started WHERE was = 'assigned'"},
+      // The run's summary, its experiment succeeded, its device's failure
+      // count reset and configuration recorded ($19; NULL keeps it), and the
+      // event, in one statement. $20, $21: agent and device; $22, $23: the
+      // event's sweep and message.
       {kSucceedRun,
-       "UPDATE runs SET state = 'succeeded', finished_at = " + AgentTime("$2") + R"sql(,
-  environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,
-  latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,
-  median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,
-  ci95_high_us = $15, fps = $16, gops = $17, inferences = $18
-WHERE id = $1)sql"},
+       "WITH run AS (\n"
+       "  UPDATE runs SET state = 'succeeded', finished_at = " + AgentTime("$2") + R"sql(,
+    environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,
+    latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,
+    median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,
+    ci95_high_us = $15, fps = $16, gops = $17, inferences = $18
+  WHERE id = $1 RETURNING experiment_id),
+experiment AS (
+  UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
+  WHERE id = (SELECT experiment_id FROM run)),
+logged AS (
+  INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)
+  SELECT 'run_succeeded', $22, experiment_id, $1, $20, $21, $23 FROM run)
+UPDATE devices d SET consecutive_failures = 0, config_key = coalesce($19, d.config_key)
+FROM agents a WHERE a.id = d.agent_id AND a.name = $20 AND d.name = $21)sql"},
       {kInsertRunMetric,
        "INSERT INTO run_metrics (run_id, position, name, value, unit) VALUES ($1, $2, $3, $4, $5)"},
       {kFailRun, "UPDATE runs SET state = 'failed', finished_at = " + AgentTime("$2") + R"sql(,
   environment = $3::jsonb, error = $4, failure_kind = $5
 WHERE id = $1)sql"},
-      {kSucceedExperiment,
-       "UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL,\n"
-       "  updated_at = now() WHERE id = $1"},
       // $4: retry after $5 milliseconds (retry_policy.h), else fail.
       {kFinishFailedAttempt,
        "UPDATE experiments\n"

@@ -42,14 +42,11 @@ inline constexpr char kSetAgentDraining[] = "set_agent_draining";
 inline constexpr char kSetDeviceEnabled[] = "set_device_enabled";
 inline constexpr char kRecoverDevice[] = "recover_device";
 inline constexpr char kDeviceExists[] = "device_exists";
-inline constexpr char kDeviceRunSucceeded[] = "device_run_succeeded";
 inline constexpr char kDeviceRunFailed[] = "device_run_failed";
 
 // Claims and leases.
 inline constexpr char kWorkGroups[] = "work_groups";
 inline constexpr char kClaimFromGroup[] = "claim_from_group";
-inline constexpr char kSetDeviceConfig[] = "set_device_config";
-inline constexpr char kInsertRun[] = "insert_run";
 inline constexpr char kLoseAgentRuns[] = "lose_agent_runs";
 inline constexpr char kLoseExpiredRuns[] = "lose_expired_runs";
 
@@ -63,7 +60,6 @@ inline constexpr char kStartRun[] = "start_run";
 inline constexpr char kSucceedRun[] = "succeed_run";
 inline constexpr char kInsertRunMetric[] = "insert_run_metric";
 inline constexpr char kFailRun[] = "fail_run";
-inline constexpr char kSucceedExperiment[] = "succeed_experiment";
 inline constexpr char kFinishFailedAttempt[] = "finish_failed_attempt";
 inline constexpr char kExperimentAttempts[] = "experiment_attempts";
 inline constexpr char kCountLatencySamples[] = "count_latency_samples";

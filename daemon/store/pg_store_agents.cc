@@ -97,6 +97,7 @@ absl::StatusOr<Claim> ClaimFromRow(const pqxx::row& row) {
     claim.settings.mutable_power()->set_idle_ms(row[10].as<int64_t>());
     claim.settings.mutable_power()->set_base_ms(row[11].as<int64_t>());
   }
+  claim.run_id = row[12].as<int64_t>();
   return claim;
 }
 
@@ -107,25 +108,14 @@ absl::StatusOr<ClaimOutcome> ClaimFor(pqxx::work& tx, const ClaimRequest& reques
   for (const WorkGroup* group : request.groups) {
     const pqxx::result picked =
         tx.exec_prepared(sql::kClaimFromGroup, group->sweep_id, group->platform, group->config_key,
-                         group->settings_id, request.domains_json);
+                         group->settings_id, request.domains_json, slot.agent_name, slot.device_name,
+                         static_cast<int64_t>(request.lease.count()));
     if (picked.empty()) {
       outcome.came_up_empty.push_back(group);
       continue;
     }
     BENCHD_ASSIGN_OR_RETURN(Claim claim, ClaimFromRow(picked[0]));
     claim.sweep_id = group->sweep_id;
-    claim.run_id = tx.exec_prepared1(sql::kInsertRun, claim.experiment_id, claim.attempt, slot.agent_name,
-                                     slot.device_name, static_cast<int64_t>(request.lease.count()))[0]
-                       .as<int64_t>();
-    tx.exec_prepared(sql::kSetDeviceConfig, slot.agent_name, slot.device_name, claim.config_key);
-    InsertEvent(tx, {.kind = "run_assigned",
-                     .sweep_id = claim.sweep_id,
-                     .experiment_id = claim.experiment_id,
-                     .run_id = claim.run_id,
-                     .agent = slot.agent_name,
-                     .message = fmt::format("run {} (attempt {}) assigned to device '{}'", claim.run_id,
-                                            claim.attempt, slot.device_name),
-                     .device = slot.device_name});
     outcome.claim = std::move(claim);
     break;
   }

@@ -139,11 +139,8 @@ void StoreReconfiguration(pqxx::work& tx, const LockedRun& run, const benchd::v1
 }
 
 void StoreRunStarted(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunStarted& started) {
-  const pqxx::result changed =
-      tx.exec_prepared(sql::kStartRun, run.id, MicrosFromTimestamp(started.started_at()));
-  if (changed.affected_rows() > 0) {
-    InsertEvent(tx, RunEvent(run, "run_started", fmt::format("run {} started", run.id)));
-  }
+  tx.exec_prepared(sql::kStartRun, run.id, MicrosFromTimestamp(started.started_at()), run.sweep_id,
+                   run.experiment_id, run.agent, run.device);
 }
 
 // Samples go in by COPY: a run can report millions of them, and row-by-row
@@ -179,23 +176,20 @@ void StoreRunSucceeded(pqxx::work& tx, const LockedRun& run, const benchd::v1::R
                        const std::optional<int64_t>& finished_at, const std::string& environment) {
   const auto& summary = done.summary();
   const auto& latency = summary.latency();
+  const std::string message = fmt::format("run {} succeeded: {} inferences, mean {} us, {} fps", run.id,
+                                          summary.inferences(), latency.mean_us(), summary.fps());
   tx.exec_prepared(sql::kSucceedRun, run.id, finished_at, environment,
                    static_cast<int>(summary.latency_kind()), latency.count(), latency.mean_us(),
                    latency.std_us(), latency.min_us(), latency.max_us(), latency.median_us(),
                    latency.p90_us(), latency.p95_us(), latency.p99_us(), latency.ci95_low_us(),
-                   latency.ci95_high_us(), summary.fps(), summary.gops(), summary.inferences());
+                   latency.ci95_high_us(), summary.fps(), summary.gops(), summary.inferences(),
+                   EnvironmentEntry(done.environment(), "config_key"), run.agent, run.device, run.sweep_id,
+                   message);
   for (int i = 0; i < summary.extra_size(); ++i) {
     const auto& metric = summary.extra(i);
     tx.exec_prepared(sql::kInsertRunMetric, run.id, i, SanitizeText(metric.name()), metric.value(),
                      SanitizeText(metric.unit()));
   }
-  tx.exec_prepared(sql::kSucceedExperiment, run.experiment_id);
-  tx.exec_prepared(sql::kDeviceRunSucceeded, run.agent, run.device,
-                   EnvironmentEntry(done.environment(), "config_key"));
-  InsertEvent(tx,
-              RunEvent(run, "run_succeeded",
-                       fmt::format("run {} succeeded: {} inferences, mean {} us, {} fps", run.id,
-                                   summary.inferences(), latency.mean_us(), summary.fps())));
 }
 
 // Returns whether this failure put the device in quarantine.
@@ -317,8 +311,9 @@ absl::StatusOr<IngestResult> PgStore::IngestReport(const std::string& agent_name
       case Report::BODY_NOT_SET:
         break;
     }
-    // A report is a sign of life, as good as a heartbeat.
-    if (!result.finished_sweep_id) tx.exec_prepared(sql::kExtendRunLease, run.id);
+    // A report is a sign of life, as good as a heartbeat (RunStarted renews
+    // the lease itself).
+    if (!result.finished_sweep_id && !report.has_run_started()) tx.exec_prepared(sql::kExtendRunLease, run.id);
     return result;
   });
 }
