@@ -15,13 +15,10 @@
 //
 // Usage: benchd-dispatch-bench [--agents 16] [--devices 4] [--experiments 20000] [--database DSN]
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -33,9 +30,8 @@
 
 #include "benchd/v1/agent_service.grpc.pb.h"
 #include "benchd/v1/coordinator_service.grpc.pb.h"
-#include "daemon/core/daemon.h"
-#include "daemon/store/embedded_postgres.h"
 #include "spdlog/spdlog.h"
+#include "tests/bench/bench_coordinator.h"
 
 namespace {
 
@@ -167,28 +163,8 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   try {
-    char pattern[] = "/tmp/benchd-dispatch-XXXXXX";
-    const std::string dir = mkdtemp(pattern);
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
-                                          std::filesystem::perms::others_exec);
-    std::unique_ptr<benchd::daemon::EmbeddedPostgres> embedded;
-    std::string dsn = options.database;
-    if (dsn.empty()) {
-      // Durable, as benchd runs by default: commits wait for the WAL flush.
-      embedded = std::make_unique<benchd::daemon::EmbeddedPostgres>();
-      auto started = embedded->Start(dir);
-      if (!started.ok()) throw std::runtime_error(started.status().ToString());
-      dsn = *started;
-    }
-    benchd::daemon::DaemonConfig config;
-    config.listen = "127.0.0.1:0";
-    config.database = dsn;
-    config.data_dir = dir + "/benchd";
-    config.log_level = "warn";
-    config.lease = std::chrono::minutes(10);
-    auto daemon = benchd::daemon::Daemon::Start(config);
-    if (!daemon.ok()) throw std::runtime_error(daemon.status().ToString());
-    const std::string address = (*daemon)->address();
+    benchd::bench::BenchCoordinator coordinator(options.database, "dispatch");
+    const std::string address = coordinator.address();
 
     SubmitSweep(address, options.experiments);
     Shared shared;
@@ -205,9 +181,7 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& agent : agents) agent.join();
-    (*daemon)->Shutdown();
-    if (embedded) (void)embedded->Stop();
-    std::filesystem::remove_all(dir);
+    coordinator.Stop();
 
     const double seconds = std::chrono::duration<double>(shared.last_ack - shared.first_assign).count();
     std::vector<double>& latency = shared.latency_us;

@@ -26,9 +26,8 @@
 
 #include "benchd/v1/agent_service.grpc.pb.h"
 #include "benchd/v1/coordinator_service.grpc.pb.h"
-#include "daemon/core/daemon.h"
-#include "daemon/store/embedded_postgres.h"
 #include "spdlog/spdlog.h"
+#include "tests/bench/bench_coordinator.h"
 
 namespace {
 
@@ -165,32 +164,13 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   try {
-    std::unique_ptr<benchd::daemon::EmbeddedPostgres> embedded;
-    char pattern[] = "/tmp/benchd-ingest-XXXXXX";
-    const std::string dir = mkdtemp(pattern);
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
-                                          std::filesystem::perms::others_exec);
-    std::string dsn = options.database;
-    if (dsn.empty()) {
-      embedded = std::make_unique<benchd::daemon::EmbeddedPostgres>();
-      auto started = embedded->Start(dir);
-      if (!started.ok()) throw std::runtime_error(started.status().ToString());
-      dsn = *started;
-    }
-    benchd::daemon::DaemonConfig config;
-    config.listen = "127.0.0.1:0";
-    config.database = dsn;
-    config.data_dir = dir + "/benchd";
-    config.log_level = "warn";
-    config.lease = std::chrono::minutes(10);
-    auto daemon = benchd::daemon::Daemon::Start(config);
-    if (!daemon.ok()) throw std::runtime_error(daemon.status().ToString());
+    benchd::bench::BenchCoordinator coordinator(options.database, "ingest");
+    const std::string& dsn = coordinator.dsn();
 
     const int64_t rows = options.samples * options.runs;
-    const double through_benchd = IngestThroughBenchd((*daemon)->address(), options);
+    const double through_benchd = IngestThroughBenchd(coordinator.address(), options);
     const int64_t stored = CountStoredSamples(dsn);
     const double raw = RawCopy(dsn, options);
-    (*daemon)->Shutdown();
 
     std::printf("rows: %lld (%d runs x %lld samples, %d per report); stored by benchd: %lld\n",
                 static_cast<long long>(rows), options.runs, static_cast<long long>(options.samples), options.batch,
@@ -198,8 +178,7 @@ int main(int argc, char** argv) {
     std::printf("agent -> benchd -> PostgreSQL: %8.3f s  %10.0f rows/s\n", through_benchd, rows / through_benchd);
     std::printf("raw COPY (pqxx::stream_to):    %8.3f s  %10.0f rows/s\n", raw, rows / raw);
     std::printf("ratio end-to-end / raw COPY:   %8.2f\n", (rows / through_benchd) / (rows / raw));
-    if (embedded) (void)embedded->Stop();
-    std::filesystem::remove_all(dir);
+    coordinator.Stop();
     return stored == rows ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "benchd-ingest-bench: " << e.what() << "\n";

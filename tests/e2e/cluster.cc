@@ -82,6 +82,21 @@ std::string Cluster::StartAnotherBenchd(const std::string& name) {
   return address;
 }
 
+std::string Cluster::SimulatedTx2(const std::string& name, const std::string& model_dir,
+                                  const std::string& state_dir, const std::string& clocks_store) {
+  return "  - name: " + name + "\n"
+         "    driver: jetson\n"
+         "    platform: tx2\n"
+         "    options:\n"
+         "      model_dir: \"" + model_dir + "\"\n"
+         "      trtexec: \"" + BinPath("sim-trtexec") + "\"\n"
+         "      nvpmodel: \"" + BinPath("sim-nvpmodel") + "\"\n"
+         "      jetson_clocks: \"" + BinPath("sim-jetson_clocks") + "\"\n"
+         "      jetson_clocks_store: \"" + clocks_store + "\"\n"
+         "      env.BENCHD_SIM_NOISE: \"0\"\n"
+         "      env.BENCHD_SIM_STATE_DIR: \"" + state_dir + "\"\n";
+}
+
 std::string Cluster::WriteScript(const std::string& name, const std::string& body) {
   const std::string file = WriteFile(name, "#!/bin/sh\n" + body);
   std::filesystem::permissions(file, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |

@@ -51,6 +51,12 @@ class Cluster {
   // indented by two spaces, e.g. "  - {name: tx2-0, driver: jetson, ...}\n".
   // `coordinator` defaults to the first benchd's address.
   void StartAgent(const std::string& name, const std::string& devices_yaml = "", const std::string& coordinator = "");
+  // The agent `devices:` entry of a simulated Jetson TX2 named `name`
+  // (jetson driver on sim-trtexec, sim-nvpmodel, sim-jetson_clocks, noise
+  // off) with its models in `model_dir` and its board state in
+  // `state_dir`.
+  static std::string SimulatedTx2(const std::string& name, const std::string& model_dir,
+                                  const std::string& state_dir, const std::string& clocks_store);
   // Writes an executable shell script (tests only: the devices under test
   // are programs, and a script is the quickest program to write).
   std::string WriteScript(const std::string& name, const std::string& body);

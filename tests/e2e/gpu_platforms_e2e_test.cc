@@ -37,18 +37,7 @@ TEST(GpuPlatformsE2ETest, Tx2SweepSetsPowerModesAndStoresTrtexecFigures) {
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   const std::string models = ModelDir(cluster, {"MLP-p12.5.onnx"});
   const std::string state = cluster.path("tx2-state");
-  cluster.StartAgent("agent-tx2",
-                     "  - name: tx2-0\n"
-                     "    driver: jetson\n"
-                     "    platform: tx2\n"
-                     "    options:\n"
-                     "      model_dir: \"" + models + "\"\n"
-                     "      trtexec: \"" + Cluster::BinPath("sim-trtexec") + "\"\n"
-                     "      nvpmodel: \"" + Cluster::BinPath("sim-nvpmodel") + "\"\n"
-                     "      jetson_clocks: \"" + Cluster::BinPath("sim-jetson_clocks") + "\"\n"
-                     "      jetson_clocks_store: \"" + cluster.path("l4t_dfs.conf") + "\"\n"
-                     "      env.BENCHD_SIM_NOISE: \"0\"\n"
-                     "      env.BENCHD_SIM_STATE_DIR: \"" + state + "\"\n");
+  cluster.StartAgent("agent-tx2", Cluster::SimulatedTx2("tx2-0", models, state, cluster.path("l4t_dfs.conf")));
   ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("tx2.yaml", R"(name: e2e-tx2
 platform: tx2
 model: {topology: MLP, dataset: mnist}

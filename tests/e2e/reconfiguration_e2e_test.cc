@@ -25,18 +25,8 @@ TEST(ReconfigurationE2ETest, OneTx2SwitchesPowerModeOncePerModeOnTheQutibenchSwe
   for (const char* stem : {"MLP", "MLP-p50", "MLP-p25", "MLP-p12.5"}) {
     std::ofstream(models + "/" + stem + ".onnx") << "simulated model\n";
   }
-  cluster.StartAgent("agent-tx2",
-                     "  - name: tx2-0\n"
-                     "    driver: jetson\n"
-                     "    platform: tx2\n"
-                     "    options:\n"
-                     "      model_dir: \"" + models + "\"\n"
-                     "      trtexec: \"" + Cluster::BinPath("sim-trtexec") + "\"\n"
-                     "      nvpmodel: \"" + Cluster::BinPath("sim-nvpmodel") + "\"\n"
-                     "      jetson_clocks: \"" + Cluster::BinPath("sim-jetson_clocks") + "\"\n"
-                     "      jetson_clocks_store: \"" + cluster.path("l4t_dfs.conf") + "\"\n"
-                     "      env.BENCHD_SIM_NOISE: \"0\"\n"
-                     "      env.BENCHD_SIM_STATE_DIR: \"" + cluster.path("tx2-state") + "\"\n");
+  cluster.StartAgent("agent-tx2", Cluster::SimulatedTx2("tx2-0", models, cluster.path("tx2-state"),
+                                                       cluster.path("l4t_dfs.conf")));
   CommandResult submit =
       cluster.Benchctl({"submit", std::string(BENCHD_SOURCE_DIR) + "/configs/sweeps/qutibench-mnist.yaml"});
   ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;

@@ -101,6 +101,13 @@ grpc::Status FakeCoordinatorService::Find(int64_t sweep_id, const SweepData** da
   return grpc::Status::OK;
 }
 
+grpc::Status FakeCoordinatorService::Find(int64_t sweep_id, SweepData** data) {
+  const SweepData* found = nullptr;
+  grpc::Status status = std::as_const(*this).Find(sweep_id, &found);
+  *data = const_cast<SweepData*>(found);
+  return status;
+}
+
 grpc::Status FakeCoordinatorService::SubmitSweep(grpc::ServerContext*,
                                                  const v1::SubmitSweepRequest* request,
                                                  v1::SubmitSweepResponse* response) {
@@ -187,12 +194,9 @@ grpc::Status FakeCoordinatorService::RerunSweep(grpc::ServerContext*,
                                                 v1::RerunSweepResponse* response) {
   std::unique_lock<std::mutex> lock(mu_);
   if (grpc::Status status = Enter(lock); !status.ok()) return status;
-  auto it = sweeps_.find(request->sweep_id());
-  if (it == sweeps_.end()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "sweep " + std::to_string(request->sweep_id()) + " not found");
-  }
-  SweepData& data = it->second;
+  SweepData* found = nullptr;
+  if (grpc::Status status = Find(request->sweep_id(), &found); !status.ok()) return status;
+  SweepData& data = *found;
   if (data.sweep.cancelled()) {
     const std::string id = std::to_string(request->sweep_id());
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
@@ -215,12 +219,9 @@ grpc::Status FakeCoordinatorService::CancelSweep(grpc::ServerContext*,
                                                  v1::CancelSweepResponse* response) {
   std::unique_lock<std::mutex> lock(mu_);
   if (grpc::Status status = Enter(lock); !status.ok()) return status;
-  auto it = sweeps_.find(request->sweep_id());
-  if (it == sweeps_.end()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "sweep " + std::to_string(request->sweep_id()) + " not found");
-  }
-  SweepData& data = it->second;
+  SweepData* found = nullptr;
+  if (grpc::Status status = Find(request->sweep_id(), &found); !status.ok()) return status;
+  SweepData& data = *found;
   for (v1::Experiment& experiment : data.experiments) {
     if (experiment.state() == v1::EXPERIMENT_STATE_PENDING) {
       response->set_cancelled_pending(response->cancelled_pending() + 1);

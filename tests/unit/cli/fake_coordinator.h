@@ -108,6 +108,7 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
   grpc::Status Enter(std::unique_lock<std::mutex>& lock);
   // Finds the sweep or returns NOT_FOUND.
   grpc::Status Find(int64_t sweep_id, const SweepData** data) const;
+  grpc::Status Find(int64_t sweep_id, SweepData** data);
 
   mutable std::mutex mu_;
   std::condition_variable released_;
