@@ -95,7 +95,10 @@ absl::StatusOr<double> TrapezoidEnergy(std::span<const int64_t> t_ns, std::span<
   // The first segment that reaches past the window's start.
   size_t i = static_cast<size_t>(std::upper_bound(t_ns.begin(), t_ns.end(), window.begin_ns) - t_ns.begin());
   i = i == 0 ? 0 : i - 1;
-  double joules = 0;
+  // Sums (p_lo + p_hi) * Δt in W·ns with Neumaier's compensation, and scales
+  // once at the end: hour-long kHz traces add millions of small terms.
+  double sum = 0;
+  double compensation = 0;
   for (; i + 1 < t_ns.size() && t_ns[i] < window.end_ns; ++i) {
     const int64_t t0 = t_ns[i];
     const int64_t t1 = t_ns[i + 1];
@@ -104,11 +107,14 @@ absl::StatusOr<double> TrapezoidEnergy(std::span<const int64_t> t_ns, std::span<
     const int64_t hi = std::min(t1, window.end_ns);
     if (hi <= lo) continue;
     const double slope = (watts[i + 1] - watts[i]) / static_cast<double>(t1 - t0);
-    const double p_lo = watts[i] + slope * static_cast<double>(lo - t0);
-    const double p_hi = watts[i] + slope * static_cast<double>(hi - t0);
-    joules += 0.5 * (p_lo + p_hi) * static_cast<double>(hi - lo) * 1e-9;
+    const double p_lo = lo == t0 ? watts[i] : watts[i] + slope * static_cast<double>(lo - t0);
+    const double p_hi = hi == t1 ? watts[i + 1] : watts[i] + slope * static_cast<double>(hi - t0);
+    const double term = (p_lo + p_hi) * static_cast<double>(hi - lo);
+    const double next = sum + term;
+    compensation += std::abs(sum) >= std::abs(term) ? (sum - next) + term : (term - next) + sum;
+    sum = next;
   }
-  return joules;
+  return (sum + compensation) * 0.5e-9;
 }
 
 absl::StatusOr<WindowFigure> IntegrateWindow(const RailTrace& trace, Window window, EnergyMethod method) {
