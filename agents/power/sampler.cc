@@ -1,5 +1,7 @@
 #include "agents/power/sampler.h"
 
+#include <pthread.h>
+
 #include <exception>
 
 #include "common/status_util.h"
@@ -44,6 +46,8 @@ void Sampler::RecordError(const absl::Status& status) {
 }
 
 void Sampler::Body(std::stop_token stop) {
+  // "power:<name>" in top and gdb; Linux caps thread names at 15 characters.
+  ::pthread_setname_np(::pthread_self(), ("power:" + name_).substr(0, 15).c_str());
   // A thread entry point: nothing may escape it.
   try {
     Run(stop);

@@ -41,7 +41,8 @@ class Sampler {
   Sampler& operator=(const Sampler&) = delete;
 
   const std::string& name() const { return name_; }
-  // FAILED_PRECONDITION when already started; otherwise what
+  // FAILED_PRECONDITION when already started (also when the thread ended by
+  // itself: call `Stop()` first); otherwise what
   // `BeforeStart()` returns (a command that cannot be spawned, a port that
   // cannot be opened), in which case no thread is started.
   [[nodiscard]] absl::Status Start();
