@@ -1,0 +1,143 @@
+#include "agents/power/stream_samplers.h"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "agents/power/line_reader.h"
+
+namespace benchd::agent::power {
+namespace {
+
+struct BaudRate {
+  int64_t baud;
+  speed_t speed;
+};
+
+constexpr std::array kBaudRates = {
+    BaudRate{9600, B9600},     BaudRate{19200, B19200},   BaudRate{38400, B38400},
+    BaudRate{57600, B57600},   BaudRate{115200, B115200}, BaudRate{230400, B230400},
+    BaudRate{460800, B460800}, BaudRate{921600, B921600}, BaudRate{1000000, B1000000},
+    BaudRate{2000000, B2000000}};
+
+}  // namespace
+
+absl::StatusOr<size_t> LineHandler::Handle(std::string_view line) {
+  absl::StatusOr<std::vector<LineReading>> readings = sink_.parser(line);
+  if (!readings.ok()) return readings.status();
+  const int64_t t_ns = sink_.clock->NowNs();
+  batch_.clear();
+  for (const LineReading& reading : *readings) {
+    if (!sink_.wanted_rails.empty() && !sink_.wanted_rails.contains(reading.rail)) continue;
+    auto it = rail_ids_.find(reading.rail);
+    if (it == rail_ids_.end()) {
+      it = rail_ids_.emplace(reading.rail, sink_.registry->Intern(sink_.rail_prefix + reading.rail)).first;
+    }
+    batch_.push_back(PowerSample{it->second, t_ns, reading.watts});
+  }
+  sink_.buffer->Push(batch_);
+  return batch_.size();
+}
+
+CommandSampler::CommandSampler(std::string name, std::vector<std::string> argv, LineSink sink)
+    : Sampler(std::move(name)), argv_(std::move(argv)), handler_(std::move(sink)) {}
+
+CommandSampler::~CommandSampler() { Stop(); }
+
+absl::Status CommandSampler::BeforeStart() {
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(argv_);
+  if (!child.ok()) {
+    return absl::Status(child.status().code(), "power sampler '" + name() + "': " +
+                                                   std::string(child.status().message()));
+  }
+  child_ = std::move(*child);
+  return absl::OkStatus();
+}
+
+void CommandSampler::Run(std::stop_token stop) {
+  const std::string what = "power command '" + argv_[0] + "'";
+  const absl::Status status = ReadLinesUntilStopped(
+      child_->stdout_fd(), what, stop,
+      [&](std::string_view line) {
+        absl::StatusOr<size_t> pushed = handler_.Handle(line);
+        if (pushed.ok()) {
+          CountReading();
+        } else {
+          RecordError(pushed.status());
+        }
+      },
+      [&](const absl::Status& error) { RecordError(error); });
+  child_->Terminate();
+  child_.reset();
+  if (!status.ok()) RecordError(status);
+}
+
+SerialMeterSampler::SerialMeterSampler(std::string name, std::string port, int64_t baud, LineSink sink)
+    : Sampler(std::move(name)), port_(std::move(port)), baud_(baud), handler_(std::move(sink)) {}
+
+SerialMeterSampler::~SerialMeterSampler() {
+  Stop();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool SerialMeterSampler::IsSupportedBaud(int64_t baud) {
+  return std::any_of(kBaudRates.begin(), kBaudRates.end(), [&](const BaudRate& rate) { return rate.baud == baud; });
+}
+
+absl::Status SerialMeterSampler::BeforeStart() {
+  const auto rate =
+      std::find_if(kBaudRates.begin(), kBaudRates.end(), [&](const BaudRate& r) { return r.baud == baud_; });
+  if (rate == kBaudRates.end()) {
+    return absl::InvalidArgumentError("power meter '" + port_ + "': unsupported baud rate " + std::to_string(baud_));
+  }
+  // O_NOCTTY: a meter must never become the agent's controlling terminal.
+  const int fd = ::open(port_.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::UnavailableError("open power meter '" + port_ + "': " + std::strerror(errno));
+  }
+  termios tio{};
+  if (::tcgetattr(fd, &tio) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return absl::UnavailableError("power meter '" + port_ + "' is not a terminal: " + std::strerror(error));
+  }
+  ::cfmakeraw(&tio);
+  tio.c_cflag |= CLOCAL | CREAD | CS8;
+  tio.c_cflag &= ~(CRTSCTS | HUPCL | CSTOPB | PARENB);
+  tio.c_cc[VMIN] = 0;
+  tio.c_cc[VTIME] = 0;
+  if (::cfsetispeed(&tio, rate->speed) != 0 || ::cfsetospeed(&tio, rate->speed) != 0 ||
+      ::tcsetattr(fd, TCSANOW, &tio) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return absl::UnavailableError("configure power meter '" + port_ + "': " + std::strerror(error));
+  }
+  // Lines buffered before the start are stale and may begin mid-line.
+  ::tcflush(fd, TCIFLUSH);
+  fd_ = fd;
+  return absl::OkStatus();
+}
+
+void SerialMeterSampler::Run(std::stop_token stop) {
+  const absl::Status status = ReadLinesUntilStopped(
+      fd_, "power meter '" + port_ + "'", stop,
+      [&](std::string_view line) {
+        absl::StatusOr<size_t> pushed = handler_.Handle(line);
+        if (pushed.ok()) {
+          CountReading();
+        } else {
+          RecordError(pushed.status());
+        }
+      },
+      [&](const absl::Status& error) { RecordError(error); });
+  ::close(fd_);
+  fd_ = -1;
+  if (!status.ok()) RecordError(status);
+}
+
+}  // namespace benchd::agent::power
