@@ -11,6 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/raw_terminal.h"
+#include "common/status_util.h"
+
 namespace benchd::agent {
 namespace {
 
@@ -19,18 +22,6 @@ using std::chrono::milliseconds;
 // How often a blocked read looks at the cancel flag; cancellation has no
 // descriptor to wait on.
 constexpr milliseconds kCancelCheckInterval(100);
-
-struct BaudRate {
-  int64_t baud;
-  speed_t speed;
-};
-
-constexpr std::array kBaudRates = {
-    BaudRate{1200, B1200},     BaudRate{2400, B2400},     BaudRate{4800, B4800},
-    BaudRate{9600, B9600},     BaudRate{19200, B19200},   BaudRate{38400, B38400},
-    BaudRate{57600, B57600},   BaudRate{115200, B115200}, BaudRate{230400, B230400},
-    BaudRate{460800, B460800}, BaudRate{921600, B921600}, BaudRate{1000000, B1000000},
-    BaudRate{2000000, B2000000}};
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
@@ -45,15 +36,10 @@ int PollTimeout(SerialPort::Clock::time_point deadline, bool cancellable) {
 
 }  // namespace
 
-bool SerialPort::IsSupportedBaud(int64_t baud) {
-  return std::any_of(kBaudRates.begin(), kBaudRates.end(),
-                     [&](const BaudRate& rate) { return rate.baud == baud; });
-}
+bool SerialPort::IsSupportedBaud(int64_t baud) { return common::IsSupportedBaud(baud); }
 
 absl::StatusOr<std::unique_ptr<SerialPort>> SerialPort::Open(const std::string& path, int64_t baud) {
-  const auto rate = std::find_if(kBaudRates.begin(), kBaudRates.end(),
-                                 [&](const BaudRate& r) { return r.baud == baud; });
-  if (rate == kBaudRates.end()) {
+  if (!common::IsSupportedBaud(baud)) {
     return absl::InvalidArgumentError("serial port '" + path + "': unsupported baud rate " +
                                       std::to_string(baud));
   }
@@ -70,19 +56,7 @@ absl::StatusOr<std::unique_ptr<SerialPort>> SerialPort::Open(const std::string& 
   if (::ioctl(fd, TIOCEXCL) != 0) {
     return absl::UnavailableError("serial port '" + path + "': exclusive access: " + ErrnoText(errno));
   }
-  termios tio{};
-  if (::tcgetattr(fd, &tio) != 0) {
-    return absl::UnavailableError("serial port '" + path + "' is not a terminal: " + ErrnoText(errno));
-  }
-  ::cfmakeraw(&tio);
-  tio.c_cflag |= CLOCAL | CREAD | CS8;
-  tio.c_cflag &= ~(CRTSCTS | HUPCL | CSTOPB | PARENB);
-  tio.c_cc[VMIN] = 0;
-  tio.c_cc[VTIME] = 0;
-  if (::cfsetispeed(&tio, rate->speed) != 0 || ::cfsetospeed(&tio, rate->speed) != 0 ||
-      ::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    return absl::UnavailableError("configure serial port '" + path + "': " + ErrnoText(errno));
-  }
+  BENCHD_RETURN_IF_ERROR(common::MakeRawTerminal(fd, baud, "serial port '" + path + "'"));
   return port;
 }
 

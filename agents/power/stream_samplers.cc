@@ -10,23 +10,9 @@
 #include <cstring>
 
 #include "agents/power/line_reader.h"
+#include "common/raw_terminal.h"
 
 namespace benchd::agent::power {
-namespace {
-
-struct BaudRate {
-  int64_t baud;
-  speed_t speed;
-};
-
-constexpr std::array kBaudRates = {
-    BaudRate{9600, B9600},     BaudRate{19200, B19200},   BaudRate{38400, B38400},
-    BaudRate{57600, B57600},   BaudRate{115200, B115200}, BaudRate{230400, B230400},
-    BaudRate{460800, B460800}, BaudRate{921600, B921600}, BaudRate{1000000, B1000000},
-    BaudRate{2000000, B2000000}};
-
-}  // namespace
-
 absl::StatusOr<size_t> LineHandler::Handle(std::string_view line) {
   absl::StatusOr<std::vector<LineReading>> readings = sink_.parser(line);
   if (!readings.ok()) return readings.status();
@@ -85,14 +71,10 @@ SerialMeterSampler::~SerialMeterSampler() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool SerialMeterSampler::IsSupportedBaud(int64_t baud) {
-  return std::any_of(kBaudRates.begin(), kBaudRates.end(), [&](const BaudRate& rate) { return rate.baud == baud; });
-}
+bool SerialMeterSampler::IsSupportedBaud(int64_t baud) { return common::IsSupportedBaud(baud); }
 
 absl::Status SerialMeterSampler::BeforeStart() {
-  const auto rate =
-      std::find_if(kBaudRates.begin(), kBaudRates.end(), [&](const BaudRate& r) { return r.baud == baud_; });
-  if (rate == kBaudRates.end()) {
+  if (!common::IsSupportedBaud(baud_)) {
     return absl::InvalidArgumentError("power meter '" + port_ + "': unsupported baud rate " + std::to_string(baud_));
   }
   // O_NOCTTY: a meter must never become the agent's controlling terminal.
@@ -100,22 +82,9 @@ absl::Status SerialMeterSampler::BeforeStart() {
   if (fd < 0) {
     return absl::UnavailableError("open power meter '" + port_ + "': " + std::strerror(errno));
   }
-  termios tio{};
-  if (::tcgetattr(fd, &tio) != 0) {
-    const int error = errno;
+  if (absl::Status raw = common::MakeRawTerminal(fd, baud_, "power meter '" + port_ + "'"); !raw.ok()) {
     ::close(fd);
-    return absl::UnavailableError("power meter '" + port_ + "' is not a terminal: " + std::strerror(error));
-  }
-  ::cfmakeraw(&tio);
-  tio.c_cflag |= CLOCAL | CREAD | CS8;
-  tio.c_cflag &= ~(CRTSCTS | HUPCL | CSTOPB | PARENB);
-  tio.c_cc[VMIN] = 0;
-  tio.c_cc[VTIME] = 0;
-  if (::cfsetispeed(&tio, rate->speed) != 0 || ::cfsetospeed(&tio, rate->speed) != 0 ||
-      ::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    const int error = errno;
-    ::close(fd);
-    return absl::UnavailableError("configure power meter '" + port_ + "': " + std::strerror(error));
+    return raw;
   }
   // Lines buffered before the start are stale and may begin mid-line.
   ::tcflush(fd, TCIFLUSH);
