@@ -2,10 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "common/status_util.h"
+#include "daemon/core/agent_inbox.h"
 
 namespace benchd::daemon {
 namespace {
+
+// Messages queued from one agent before its reader waits (gRPC flow
+// control then slows the agent down).
+constexpr size_t kInboxCapacity = 1024;
 
 // Agent names appear in logs, SQL parameters and CLI tables.
 absl::Status ValidateHello(const benchd::v1::Hello& hello) {
@@ -67,25 +74,28 @@ grpc::Status AgentServiceImpl::Attach(
   // Its devices and whatever its reconnect requeued are news to the snapshot.
   scheduler_.WorkChanged();
 
-  grpc::Status result = grpc::Status::OK;
-  benchd::v1::AgentMessage message;
-  while (stream->Read(&message)) {
-    absl::Status handled;
-    if (message.has_report()) {
-      handled = HandleReport(*session, message.report());
-    } else if (message.has_heartbeat()) {
-      handled = HandleHeartbeat(*session, message.heartbeat());
-    } else if (message.has_health_result()) {
-      handled = HandleHealthResult(*session, message.health_result());
-    } else {
-      handled = absl::InvalidArgumentError("unexpected message after hello");
+  // Reading on a thread of its own lets the reports that arrive while one
+  // batch is being stored queue up and go into the next transaction together.
+  AgentInbox inbox(kInboxCapacity);
+  std::thread reader([&] {
+    benchd::v1::AgentMessage message;
+    while (stream->Read(&message) && inbox.Push(std::move(message))) {
     }
+    inbox.Close();
+  });
+  grpc::Status result = grpc::Status::OK;
+  for (std::vector<benchd::v1::AgentMessage> batch = inbox.TakeAll(); !batch.empty(); batch = inbox.TakeAll()) {
+    absl::Status handled = HandleBatch(session, batch);
     if (!handled.ok()) {
       spdlog::error("agent={}: {}", hello.agent_name(), handled.ToString());
       result = common::ToGrpcStatus(handled);
       break;
     }
   }
+  // Ends the reader's Read if the handler gave up first.
+  inbox.Close();
+  context->TryCancel();
+  reader.join();
 
   agents_.Remove(session);
   session->Close();
@@ -94,6 +104,33 @@ grpc::Status AgentServiceImpl::Attach(
   }
   spdlog::info("agent={} disconnected", hello.agent_name());
   return result;
+}
+
+absl::Status AgentServiceImpl::HandleBatch(const std::shared_ptr<AgentSession>& session,
+                                          const std::vector<benchd::v1::AgentMessage>& batch) {
+  std::vector<benchd::v1::Report> reports;
+  auto flush = [&]() -> absl::Status {
+    if (reports.empty()) return absl::OkStatus();
+    absl::Status handled = HandleReports(session, reports);
+    reports.clear();
+    return handled;
+  };
+  // Reports in order, other messages between them where they came.
+  for (const benchd::v1::AgentMessage& message : batch) {
+    if (message.has_report()) {
+      reports.push_back(message.report());
+      continue;
+    }
+    BENCHD_RETURN_IF_ERROR(flush());
+    if (message.has_heartbeat()) {
+      BENCHD_RETURN_IF_ERROR(HandleHeartbeat(*session, message.heartbeat()));
+    } else if (message.has_health_result()) {
+      BENCHD_RETURN_IF_ERROR(HandleHealthResult(*session, message.health_result()));
+    } else {
+      return absl::InvalidArgumentError("unexpected message after hello");
+    }
+  }
+  return flush();
 }
 
 absl::Status AgentServiceImpl::HandleHeartbeat(AgentSession& session, const benchd::v1::Heartbeat& heartbeat) {
@@ -128,44 +165,52 @@ absl::Status AgentServiceImpl::HandleHealthResult(AgentSession& session, const b
   return absl::OkStatus();
 }
 
-absl::Status AgentServiceImpl::HandleReport(AgentSession& session, const benchd::v1::Report& report) {
-  if (report.run_id() <= 0 || report.seq() <= 0) {
-    return absl::InvalidArgumentError("report: run_id and seq must be positive");
+absl::Status AgentServiceImpl::HandleReports(const std::shared_ptr<AgentSession>& session,
+                                            const std::vector<benchd::v1::Report>& reports) {
+  for (const benchd::v1::Report& report : reports) {
+    if (report.run_id() <= 0 || report.seq() <= 0) {
+      return absl::InvalidArgumentError("report: run_id and seq must be positive");
+    }
   }
-  auto ingested = store_.IngestReport(session.agent_name(), report);
+  auto ingested = store_.IngestReports(session->agent_name(), reports);
   if (!ingested.ok()) {
-    return common::WithContext(ingested.status(),
-                               "ingest report run=" + std::to_string(report.run_id()) +
-                                   " seq=" + std::to_string(report.seq()));
+    return common::WithContext(ingested.status(), reports.size() == 1
+                                                      ? "ingest report run=" + std::to_string(reports[0].run_id()) +
+                                                            " seq=" + std::to_string(reports[0].seq())
+                                                      : "ingest " + std::to_string(reports.size()) + " reports");
   }
+  for (size_t i = 0; i < reports.size(); ++i) AfterIngest(*session, reports[i], (*ingested)[i]);
+  return absl::OkStatus();
+}
+
+void AgentServiceImpl::AfterIngest(AgentSession& session, const benchd::v1::Report& report,
+                                   const IngestResult& ingested) {
   benchd::v1::CoordinatorMessage reply;
   benchd::v1::Ack* ack = reply.mutable_ack();
   ack->set_run_id(report.run_id());
   ack->set_seq(report.seq());
-  if (ingested->outcome == IngestOutcome::kRejected) {
+  if (ingested.outcome == IngestOutcome::kRejected) {
     ack->set_rejected(true);
-    ack->set_reason(ingested->reason);
+    ack->set_reason(ingested.reason);
     spdlog::warn("agent={} run={} seq={}: report rejected: {}", session.agent_name(), report.run_id(),
-                 report.seq(), ingested->reason);
+                 report.seq(), ingested.reason);
   }
   session.Send(std::move(reply));
 
-  const bool run_over = report.has_run_finished() || ingested->outcome == IngestOutcome::kRejected;
+  const bool run_over = report.has_run_finished() || ingested.outcome == IngestOutcome::kRejected;
   if (run_over && session.MarkRunDone(report.run_id())) {
     scheduler_.RunEnded(report.run_id());
     // A failure may have requeued the experiment or quarantined the device.
     const bool failed = report.has_run_finished() && !report.run_finished().succeeded();
-    if (failed || ingested->device_quarantined) {
+    if (failed || ingested.device_quarantined) {
       scheduler_.WorkChanged();
     } else {
       scheduler_.Kick();
     }
   }
-  if (ingested->outcome == IngestOutcome::kStored &&
-      (report.has_run_finished() || report.has_run_started())) {
+  if (ingested.outcome == IngestOutcome::kStored && (report.has_run_finished() || report.has_run_started())) {
     events_.Notify();
   }
-  return absl::OkStatus();
 }
 
 }  // namespace benchd::daemon

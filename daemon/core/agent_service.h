@@ -26,8 +26,14 @@ class AgentServiceImpl final : public benchd::v1::AgentService::Service {
       override;
 
  private:
-  // Handles one report; returns an error only when the store failed.
-  absl::Status HandleReport(AgentSession& session, const benchd::v1::Report& report);
+  // Handles the messages that arrived together; reports in one transaction.
+  // Returns an error only when the store failed or the agent broke protocol.
+  absl::Status HandleBatch(const std::shared_ptr<AgentSession>& session,
+                           const std::vector<benchd::v1::AgentMessage>& batch);
+  absl::Status HandleReports(const std::shared_ptr<AgentSession>& session,
+                             const std::vector<benchd::v1::Report>& reports);
+  // Acks a stored report and frees its device when the run is over.
+  void AfterIngest(AgentSession& session, const benchd::v1::Report& report, const IngestResult& ingested);
   // Renews the leases and answers with LeaseRenewed.
   absl::Status HandleHeartbeat(AgentSession& session, const benchd::v1::Heartbeat& heartbeat);
   absl::Status HandleHealthResult(AgentSession& session, const benchd::v1::HealthResult& result);

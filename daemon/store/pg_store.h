@@ -78,6 +78,8 @@ class PgStore final : public Store {
 
   [[nodiscard]] absl::StatusOr<IngestResult> IngestReport(
       const std::string& agent_name, const benchd::v1::Report& report) override;
+  [[nodiscard]] absl::StatusOr<std::vector<IngestResult>> IngestReports(
+      const std::string& agent_name, const std::vector<benchd::v1::Report>& reports) override;
   [[nodiscard]] absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) override;
 
   [[nodiscard]] absl::StatusOr<CancelResult> CancelSweep(int64_t sweep_id) override;

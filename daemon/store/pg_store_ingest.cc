@@ -245,77 +245,103 @@ void StoreLogLine(pqxx::work& tx, const LockedRun& run, const benchd::v1::LogLin
               RunEvent(run, "agent_log", fmt::format("[{}] {}", SanitizeText(line.level()), text)));
 }
 
+// One report inside the caller's transaction.
+absl::StatusOr<IngestResult> IngestOne(pqxx::work& tx, const std::string& agent_name, const Report& report,
+                                       const PgStoreOptions& options) {
+  const std::string kind = KindOf(report);
+  // Locking the run serialises all reports of one run, so the state checks
+  // below stay true until commit.
+  const pqxx::result locked = tx.exec_prepared(sql::kLockRun, report.run_id());
+  if (locked.empty()) return Rejected(fmt::format("run {} does not exist", report.run_id()));
+  LockedRun run{.id = report.run_id(),
+                .agent = locked[0][0].as<std::string>(),
+                .state = locked[0][1].as<std::string>(),
+                .experiment_id = locked[0][2].as<int64_t>(),
+                .sweep_id = locked[0][3].as<int64_t>(),
+                .device = locked[0][4].as<std::string>(),
+                .attempt = locked[0][5].as<int>(),
+                .current_attempt = locked[0][6].as<int>()};
+  if (run.agent != agent_name) {
+    return Rejected(fmt::format("run {} belongs to agent '{}'", run.id, run.agent));
+  }
+  // Attempt 0 comes from an agent that predates fencing; the run id alone
+  // then names the attempt.
+  if (report.attempt() != 0 && report.attempt() != run.attempt) {
+    return RejectAndRecord(tx, run, fmt::format("the report names attempt {}, but run {} is attempt {}",
+                                                report.attempt(), run.id, run.attempt));
+  }
+  if (run.state != "assigned" && run.state != "running") {
+    // A replay of a report stored before the run finished (its ack was
+    // lost) must be acked, or the agent would keep it forever.
+    if (!tx.exec_prepared(sql::kReportExists, run.id, report.seq()).empty()) return Duplicate();
+    return RejectAndRecord(tx, run, fmt::format("run {} (attempt {}) is {}", run.id, run.attempt, run.state));
+  }
+  if (run.attempt != run.current_attempt) {
+    return RejectAndRecord(tx, run, fmt::format("attempt {} of experiment {} was superseded by attempt {}",
+                                                run.attempt, run.experiment_id, run.current_attempt));
+  }
+  if (tx.exec_prepared(sql::kLedgerReport, run.id, report.seq(), kind).empty()) {
+    return Duplicate();
+  }
+
+  IngestResult result;
+  switch (report.body_case()) {
+    case Report::kRunStarted:
+      StoreRunStarted(tx, run, report.run_started());
+      break;
+    case Report::kLatencyBatch:
+      CopyLatencySamples(tx, run, report.latency_batch());
+      break;
+    case Report::kPowerBatch:
+      CopyPowerSamples(tx, run, report.power_batch());
+      break;
+    case Report::kRunFinished:
+      result.device_quarantined = StoreRunFinished(tx, run, report.run_finished(), options);
+      result.finished_sweep_id = run.sweep_id;
+      break;
+    case Report::kLogLine:
+      StoreLogLine(tx, run, report.log_line());
+      break;
+    case Report::BODY_NOT_SET:
+      break;
+  }
+  // A report is a sign of life, as good as a heartbeat (RunStarted renews
+  // the lease itself).
+  if (!result.finished_sweep_id && !report.has_run_started()) tx.exec_prepared(sql::kExtendRunLease, run.id);
+  return result;
+}
+
 }  // namespace
 
 absl::StatusOr<IngestResult> PgStore::IngestReport(const std::string& agent_name,
                                                    const Report& report) {
+  BENCHD_ASSIGN_OR_RETURN(std::vector<IngestResult> results, IngestReports(agent_name, {report}));
+  return std::move(results.front());
+}
+
+absl::StatusOr<std::vector<IngestResult>> PgStore::IngestReports(const std::string& agent_name,
+                                                                 const std::vector<Report>& reports) {
+  for (const Report& report : reports) {
+    BENCHD_RETURN_IF_ERROR(common::WithContext(
+        ValidateReport(report), fmt::format("ingest report run={} seq={}", report.run_id(), report.seq())));
+  }
   const std::string what =
-      fmt::format("ingest report run={} seq={}", report.run_id(), report.seq());
-  BENCHD_RETURN_IF_ERROR(common::WithContext(ValidateReport(report), what));
-  const std::string kind = KindOf(report);
-
-  return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<IngestResult> {
-    // Locking the run serialises all reports of one run, so the state checks
-    // below stay true until commit.
-    const pqxx::result locked = tx.exec_prepared(sql::kLockRun, report.run_id());
-    if (locked.empty()) return Rejected(fmt::format("run {} does not exist", report.run_id()));
-    LockedRun run{.id = report.run_id(),
-                  .agent = locked[0][0].as<std::string>(),
-                  .state = locked[0][1].as<std::string>(),
-                  .experiment_id = locked[0][2].as<int64_t>(),
-                  .sweep_id = locked[0][3].as<int64_t>(),
-                  .device = locked[0][4].as<std::string>(),
-                  .attempt = locked[0][5].as<int>(),
-                  .current_attempt = locked[0][6].as<int>()};
-    if (run.agent != agent_name) {
-      return Rejected(fmt::format("run {} belongs to agent '{}'", run.id, run.agent));
+      reports.size() == 1
+          ? fmt::format("ingest report run={} seq={}", reports[0].run_id(), reports[0].seq())
+          : fmt::format("ingest {} reports of agent '{}'", reports.size(), agent_name);
+  // One transaction for all: a short run's RunStarted and RunFinished, or
+  // the batches of several devices, arrive together, and a commit per
+  // report would cost more than the reports.
+  return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<IngestResult>> {
+    std::vector<IngestResult> results;
+    results.reserve(reports.size());
+    for (const Report& report : reports) {
+      BENCHD_ASSIGN_OR_RETURN(IngestResult result, IngestOne(tx, agent_name, report, options_));
+      results.push_back(std::move(result));
     }
-    // Attempt 0 comes from an agent that predates fencing; the run id alone
-    // then names the attempt.
-    if (report.attempt() != 0 && report.attempt() != run.attempt) {
-      return RejectAndRecord(tx, run, fmt::format("the report names attempt {}, but run {} is attempt {}",
-                                                  report.attempt(), run.id, run.attempt));
-    }
-    if (run.state != "assigned" && run.state != "running") {
-      // A replay of a report stored before the run finished (its ack was
-      // lost) must be acked, or the agent would keep it forever.
-      if (!tx.exec_prepared(sql::kReportExists, run.id, report.seq()).empty()) return Duplicate();
-      return RejectAndRecord(tx, run, fmt::format("run {} (attempt {}) is {}", run.id, run.attempt, run.state));
-    }
-    if (run.attempt != run.current_attempt) {
-      return RejectAndRecord(tx, run, fmt::format("attempt {} of experiment {} was superseded by attempt {}",
-                                                  run.attempt, run.experiment_id, run.current_attempt));
-    }
-    if (tx.exec_prepared(sql::kLedgerReport, run.id, report.seq(), kind).empty()) {
-      return Duplicate();
-    }
-
-    IngestResult result;
-    switch (report.body_case()) {
-      case Report::kRunStarted:
-        StoreRunStarted(tx, run, report.run_started());
-        break;
-      case Report::kLatencyBatch:
-        CopyLatencySamples(tx, run, report.latency_batch());
-        break;
-      case Report::kPowerBatch:
-        CopyPowerSamples(tx, run, report.power_batch());
-        break;
-      case Report::kRunFinished:
-        result.device_quarantined = StoreRunFinished(tx, run, report.run_finished(), options_);
-        result.finished_sweep_id = run.sweep_id;
-        break;
-      case Report::kLogLine:
-        StoreLogLine(tx, run, report.log_line());
-        break;
-      case Report::BODY_NOT_SET:
-        break;
-    }
-    // A report is a sign of life, as good as a heartbeat (RunStarted renews
-    // the lease itself).
-    if (!result.finished_sweep_id && !report.has_run_started()) tx.exec_prepared(sql::kExtendRunLease, run.id);
-    return result;
+    return results;
   });
 }
+
 
 }  // namespace benchd::daemon

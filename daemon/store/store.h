@@ -216,6 +216,10 @@ class Store {
   // failures, below the retry limit) or fails it.
   [[nodiscard]] virtual absl::StatusOr<IngestResult> IngestReport(
       const std::string& agent_name, const benchd::v1::Report& report) = 0;
+  // As IngestReport for each report, in order, in one transaction. An
+  // invalid report fails the whole call before anything is stored.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<IngestResult>> IngestReports(
+      const std::string& agent_name, const std::vector<benchd::v1::Report>& reports) = 0;
 
   // The point keys of the sweep's experiments that succeeded.
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) = 0;

@@ -243,3 +243,55 @@ TEST_F(IngestTest, StoredReportsExtendTheLease) {
 
 }  // namespace
 }  // namespace benchd::daemon
+
+namespace benchd::daemon {
+namespace {
+
+class BatchIngestTest : public PgStoreTest {
+ protected:
+  void SetUp() override {
+    PgStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0", "cpu1"})).ok());
+    CreateSweep(2);
+    first_ = MustClaim("a", "cpu0");
+    second_ = MustClaim("a", "cpu1");
+  }
+  Claim first_, second_;
+};
+
+TEST_F(BatchIngestTest, ReportsOfSeveralRunsAreStoredInOrderInOneCall) {
+  auto results = store_->IngestReports(
+      "a", {StartedReport(first_.run_id, 1), LatencyReport(first_.run_id, 2, 0, 0, {1, 2, 3}),
+            StartedReport(second_.run_id, 1), SucceededReport(first_.run_id, 3),
+            // A replay inside the same batch is a duplicate, as it would be alone.
+            LatencyReport(first_.run_id, 2, 0, 0, {1, 2, 3})});
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 5u);
+  EXPECT_EQ((*results)[3].finished_sweep_id.has_value(), true);
+  EXPECT_EQ((*results)[4].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(Value("SELECT state FROM runs WHERE id = " + std::to_string(first_.run_id)), "succeeded");
+  EXPECT_EQ(Value("SELECT state FROM runs WHERE id = " + std::to_string(second_.run_id)), "running");
+  EXPECT_EQ(*store_->CountLatencySamples(first_.run_id), 3);
+}
+
+TEST_F(BatchIngestTest, ARejectedReportDoesNotStopTheOthers) {
+  auto results = store_->IngestReports("a", {StartedReport(first_.run_id, 1), StartedReport(987654, 1),
+                                             StartedReport(second_.run_id, 1)});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ((*results)[0].outcome, IngestOutcome::kStored);
+  EXPECT_EQ((*results)[1].outcome, IngestOutcome::kRejected);
+  EXPECT_EQ((*results)[2].outcome, IngestOutcome::kStored);
+}
+
+TEST_F(BatchIngestTest, AnInvalidReportFailsTheBatchBeforeAnythingIsStored) {
+  benchd::v1::Report empty;
+  empty.set_run_id(second_.run_id);
+  empty.set_seq(1);
+  auto results = store_->IngestReports("a", {StartedReport(first_.run_id, 1), empty});
+  EXPECT_EQ(results.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), "0");
+}
+
+}  // namespace
+}  // namespace benchd::daemon
