@@ -147,22 +147,14 @@ absl::StatusOr<RunResult> EdgeTpuDriver::Run(const RunRequest& request, const st
   absl::StatusOr<Plan> plan = PlanRun(request);
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
-  const RepeatBudget budget(context, plan->limits.timeout);
-  std::vector<BenchmarkModelOutput> outputs;
-  for (int repeat = 0; repeat < plan->limits.repeats; ++repeat) {
-    const std::string repeat_context = budget.ContextOf(repeat);
-    absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
-    if (!remaining_or.ok()) return remaining_or.status();
-    absl::StatusOr<common::ProcessOutcome> outcome =
-        RunRepeatTool(runner_, plan->argv, options_.environment, request.work_dir, *remaining_or, &cancel,
-                      fmt::format("benchmark_model-repeat-{}", repeat));
-    if (!outcome.ok()) return common::WithContext(outcome.status(), repeat_context);
-    // TFLite logs to stderr; some builds to stdout. Parse both, in that order.
-    absl::StatusOr<BenchmarkModelOutput> output =
-        ParseBenchmarkModelOutput(outcome->stderr_text + "\n" + outcome->stdout_text);
-    if (!output.ok()) return common::WithContext(output.status(), repeat_context);
-    outputs.push_back(*std::move(output));
-  }
+  absl::StatusOr<std::vector<BenchmarkModelOutput>> repeated = RunParsedRepeats<BenchmarkModelOutput>(
+      runner_, plan->argv, options_.environment, request.work_dir, plan->limits, context, "benchmark_model", cancel,
+      [](const common::ProcessOutcome& outcome) {
+        // TFLite logs to stderr; some builds to stdout. Parse both, in that order.
+        return ParseBenchmarkModelOutput(outcome.stderr_text + "\n" + outcome.stdout_text);
+      });
+  if (!repeated.ok()) return repeated.status();
+  const std::vector<BenchmarkModelOutput>& outputs = *repeated;
 
   LatencyFigures figures = outputs.front().inference;
   std::optional<double> sample_std;

@@ -99,20 +99,11 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
   absl::StatusOr<Plan> plan = PlanRun(request);
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
-  const RepeatBudget budget(context, plan->limits.timeout);
-  std::vector<BenchmarkAppOutput> outputs;
-  for (int repeat = 0; repeat < plan->limits.repeats; ++repeat) {
-    const std::string repeat_context = budget.ContextOf(repeat);
-    absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
-    if (!remaining_or.ok()) return remaining_or.status();
-    absl::StatusOr<common::ProcessOutcome> outcome =
-        RunRepeatTool(runner_, plan->argv, options_.environment, request.work_dir, *remaining_or, &cancel,
-                      fmt::format("benchmark_app-repeat-{}", repeat));
-    if (!outcome.ok()) return common::WithContext(outcome.status(), repeat_context);
-    absl::StatusOr<BenchmarkAppOutput> output = ParseBenchmarkAppOutput(outcome->stdout_text);
-    if (!output.ok()) return common::WithContext(output.status(), repeat_context);
-    outputs.push_back(*std::move(output));
-  }
+  absl::StatusOr<std::vector<BenchmarkAppOutput>> repeated = RunParsedRepeats<BenchmarkAppOutput>(
+      runner_, plan->argv, options_.environment, request.work_dir, plan->limits, context, "benchmark_app", cancel,
+      [](const common::ProcessOutcome& outcome) { return ParseBenchmarkAppOutput(outcome.stdout_text); });
+  if (!repeated.ok()) return repeated.status();
+  const std::vector<BenchmarkAppOutput>& outputs = *repeated;
 
   // Summary statistics only (see the header): combine the repeats' figures.
   int64_t count = 0;

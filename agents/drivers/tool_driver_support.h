@@ -25,6 +25,7 @@
 #include "agents/parsers/latency_figures.h"
 #include "benchd/v1/common.pb.h"
 #include "common/process_runner.h"
+#include "common/status_util.h"
 
 namespace benchd::agent {
 
@@ -105,6 +106,31 @@ struct RunLimits {
                                                                   std::chrono::milliseconds timeout,
                                                                   const std::atomic<bool>* cancel,
                                                                   const std::string& raw_name);
+
+// Runs the tool `repeats` times within one timeout (RepeatBudget under
+// `context`), keeping repeat N's raw output as `<tool>-repeat-N`, and parses
+// each repeat's outcome with `parse` (absl::StatusOr<Output>(const
+// ProcessOutcome&)). Errors carry "<context> repeat N".
+template <typename Output, typename Parse>
+[[nodiscard]] absl::StatusOr<std::vector<Output>> RunParsedRepeats(
+    common::ProcessRunner& runner, const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+    const std::string& work_dir, const RunLimits& limits, const std::string& context, const std::string& tool,
+    const std::atomic<bool>& cancel, Parse parse) {
+  const RepeatBudget budget(context, limits.timeout);
+  std::vector<Output> outputs;
+  for (int repeat = 0; repeat < limits.repeats; ++repeat) {
+    const std::string repeat_context = budget.ContextOf(repeat);
+    absl::StatusOr<std::chrono::milliseconds> remaining = budget.Next(repeat, cancel);
+    if (!remaining.ok()) return remaining.status();
+    absl::StatusOr<common::ProcessOutcome> outcome =
+        RunRepeatTool(runner, argv, env, work_dir, *remaining, &cancel, tool + "-repeat-" + std::to_string(repeat));
+    if (!outcome.ok()) return common::WithContext(outcome.status(), repeat_context);
+    absl::StatusOr<Output> output = parse(*outcome);
+    if (!output.ok()) return common::WithContext(output.status(), repeat_context);
+    outputs.push_back(*std::move(output));
+  }
+  return outputs;
+}
 
 // LatencyStats from a tool's printed figures, for tools that give no
 // per-inference samples: count, mean, min, max, median and the percentiles it
