@@ -25,6 +25,17 @@ std::string WithinDomains(const std::string& domains, const std::string& params)
          "            WHERE " + params + " ? dom.name AND NOT dom.allowed ? (" + params + " ->> dom.name))";
 }
 
+// The lease expiry a renewal of run `r` by `lease` (a SQL expression in
+// milliseconds) gives, `rs` being its run settings: now + lease, but never
+// past start + timeout + lease, so an agent that keeps renewing a run stuck
+// past its timeout still loses it.
+std::string RenewedLease(const std::string& lease) {
+  return "CASE WHEN rs.timeout_ms > 0 AND r.started_at IS NOT NULL\n"
+         "       THEN least(now() + " + lease + " * interval '1 millisecond',\n"
+         "                  r.started_at + (rs.timeout_ms + " + lease + ") * interval '1 millisecond')\n"
+         "       ELSE now() + " + lease + " * interval '1 millisecond' END";
+}
+
 // A pending experiment `e` that no registered device could run: none has its
 // platform, its required labels and domains that admit its parameters.
 std::string Unschedulable() {
@@ -165,15 +176,8 @@ const std::vector<Statement>& Statements() {
        "UPDATE agents SET connected = false, last_seen = now() WHERE name = $1 RETURNING id"},
       {kTouchAgent,
        "UPDATE agents SET connected = true, last_seen = now() WHERE name = $1 RETURNING id"},
-      // A running run's lease never reaches past its start + timeout + one
-      // lease: an agent that keeps renewing a run stuck past its timeout
-      // still loses it.
       {kExtendAgentLeases,
-       "UPDATE runs r SET lease_expires_at =\n"
-       "  CASE WHEN rs.timeout_ms > 0 AND r.started_at IS NOT NULL\n"
-       "       THEN least(now() + $3::bigint * interval '1 millisecond',\n"
-       "                  r.started_at + (rs.timeout_ms + $3::bigint) * interval '1 millisecond')\n"
-       "       ELSE now() + $3::bigint * interval '1 millisecond' END\n"
+       "UPDATE runs r SET lease_expires_at = " + RenewedLease("$3::bigint") + "\n"
        "FROM experiments e, run_settings rs\n"
        "WHERE e.id = r.experiment_id AND rs.id = e.settings_id AND r.agent = $1\n"
        "  AND r.state IN ('assigned', 'running')\n"
@@ -273,8 +277,9 @@ const std::vector<Statement>& Statements() {
        "INSERT INTO run_reports (run_id, seq, kind) VALUES ($1, $2, $3)\n"
        "ON CONFLICT DO NOTHING RETURNING 1"},
       {kExtendRunLease,
-       "UPDATE runs SET lease_expires_at = now() + lease_ms * interval '1 millisecond'\n"
-       "WHERE id = $1"},
+       "UPDATE runs r SET lease_expires_at = " + RenewedLease("r.lease_ms") + "\n"
+       "FROM experiments e, run_settings rs\n"
+       "WHERE r.id = $1 AND e.id = r.experiment_id AND rs.id = e.settings_id"},
       // Starting also renews the lease, and logs the event when the run
       // was not started before (the run row is locked by lock_run).
       // $3..$6: sweep, experiment, agent, device for the event.

@@ -232,7 +232,9 @@ absl::StatusOr<std::vector<benchd::v1::Agent>> PgStore::ListAgents() {
           device.set_last_error(row[10].as<std::string>());
           device.set_config_key(row[11].as<std::string>());
           device.set_has_health_check(row[12].as<bool>());
-          for (const auto& [name, values] : JsonFromField(row[13]).items()) {
+          // Named: a range-for over items() of a temporary would dangle.
+          const nlohmann::json domains = JsonFromField(row[13]);
+          for (const auto& [name, values] : domains.items()) {
             auto& domain = *device.add_domains();
             domain.set_name(name);
             for (const auto& value : values) {
@@ -263,7 +265,6 @@ absl::StatusOr<std::vector<WorkGroup>> PgStore::LoadWorkGroups() {
       group.platform = row[2].as<std::string>();
       group.config_key = row[3].as<std::string>();
       group.settings_id = row[4].as<int64_t>();
-      group.requires_json = row[5].as<std::string>();
       group.requires_labels = StringMapFromJson(JsonFromField(row[5]));
       group.pending = row[6].as<int64_t>();
       groups.push_back(std::move(group));

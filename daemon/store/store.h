@@ -83,7 +83,6 @@ struct WorkGroup {
   // The group's run settings (run_settings.id), which hold its required
   // labels; claims match on it.
   int64_t settings_id = 0;
-  std::string requires_json;
   std::map<std::string, std::string> requires_labels;
   int64_t pending = 0;
 };
