@@ -11,10 +11,22 @@
 // Clock: "max" in the delegate's path means the fast clock (libedgetpu1-max),
 // "std" the slow one; otherwise BENCHD_SIM_EDGETPU_CLOCK (fast|slow), default
 // slow. `--help` prints the usage on stderr and exits 1, like the real tool.
-// No real time passes.
+//
+// No real time passes unless BENCHD_SIM_POWER_DIR is set: then the run takes
+// real time (agents/sim/common/power_playback.h) and an hwmon chip "edgetpu"
+// under that directory follows it: the `Idle` column of the clock's supply
+// trace (power_measur_fast/slow.csv, its median) while the delegate loads
+// (BENCHD_SIM_LOAD_MS); during the warm-up and the measured runs (exactly the
+// sum of the printed run times) the model's V x A trace, one row per 10 ms;
+// then the QuTiBench row's Base_Pwr_W when the log is printed. A topology
+// without a trace draws the row's Full_Pwr_W instead. The trace, not
+// Full_Pwr_W, drives the warm-up too: both come from one measurement setup,
+// while QuTiBench's Full_Pwr_W (0.54 W for GoogLeNet) lies below the traces'
+// idle (0.79 W) and would make the warm-up draw less than an idle stick.
 //
 // Environment: BENCHD_SIM_TFLITE_FORMAT=legacy prints the TF <= 2.2 summary;
-// BENCHD_SIM_NOISE / _SEED, BENCHD_SIM_FAILURE (simulation.h).
+// BENCHD_SIM_NOISE / _SEED, BENCHD_SIM_FAILURE (simulation.h);
+// BENCHD_SIM_POWER_DIR, BENCHD_SIM_LOAD_MS.
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/sim/common/power_playback.h"
 #include "agents/sim/common/reference_data.h"
 #include "agents/sim/common/simulation.h"
 #include "agents/sim/common/tool_args.h"
@@ -59,6 +72,28 @@ std::string StatLine(const std::vector<int64_t>& runs, bool percentiles) {
     out << " p5=" << at(0.05) << " median=" << at(0.5) << " p95=" << at(0.95);
   }
   return out.str();
+}
+
+double SumMs(const std::vector<int64_t>& runs_us) {
+  double sum = 0;
+  for (int64_t us : runs_us) sum += static_cast<double>(us);
+  return sum / 1000;
+}
+
+// Power levels from the QuTiBench row, idle and the running trace from the
+// supply trace of the model at `clock`, where there is one.
+std::optional<benchd::sim::PowerProfile> EdgeTpuProfile(const benchd::sim::QutibenchRow& row,
+                                                        const std::string& clock) {
+  const std::optional<benchd::sim::PowerFigures> figures = benchd::sim::PowerFiguresOf(row);
+  if (!figures) return std::nullopt;
+  benchd::sim::PowerProfile profile{*figures, {}};
+  const std::optional<std::string_view> column = benchd::sim::EdgeTpuTraceModel(row.topology);
+  if (const std::optional<benchd::sim::EdgeTpuTrace> trace =
+          column ? benchd::sim::EdgeTpuPower(clock, std::string(*column)) : std::nullopt) {
+    profile.trace_w = trace->watts;
+    if (trace->idle_w > 0) profile.levels.idle_w = trace->idle_w;
+  }
+  return profile;
 }
 
 double Average(const std::vector<int64_t>& runs) {
@@ -163,6 +198,16 @@ int main(int argc, char** argv) {
   info(summary.str());
 
   const benchd::sim::Failure failure = benchd::sim::FailureFromEnvironment();
+  // A failure to start (exit:N) runs nothing, so it draws no power.
+  const std::optional<benchd::sim::SimPowerSettings> power = benchd::sim::SimPowerFromEnvironment();
+  if (power && failure.mode != FailureMode::kExit) {
+    const std::optional<benchd::sim::PowerProfile> profile = EdgeTpuProfile(*row, clock);
+    if (!profile) return Error("sim-benchmark_model: no QuTiBench power figures for EdgeTPU-" + clock);
+    const absl::Status played =
+        benchd::sim::PlayRunPower(*power, benchd::sim::PowerLayout::kHwmon, "edgetpu", *profile,
+                                  {benchd::sim::FromMs(SumMs(warmup)), benchd::sim::FromMs(SumMs(measured))});
+    if (!played.ok()) return Error("sim-benchmark_model: " + std::string(played.message()));
+  }
   if (failure.mode == FailureMode::kGarbage) {
     benchd::sim::PrintGarbage(noise.engine(), 1024);
     return 0;

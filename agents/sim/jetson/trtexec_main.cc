@@ -11,12 +11,20 @@
 // The model file name carries the topology and pruning as the jetson driver
 // names it (`<topology>[-p<pruning>].onnx`, `..._fp16.engine`). The batch is
 // the first dimension of --shapes, else --batch (implicit batch, counted in
-// queries x batch as trtexec does). No real time passes.
+// queries x batch as trtexec does).
+//
+// No real time passes unless BENCHD_SIM_POWER_DIR is set: then the run takes
+// real time (agents/sim/common/power_playback.h) and the TX2's INA3221 rails
+// under that directory follow it: idle power while the engine loads
+// (BENCHD_SIM_LOAD_MS), full power through the warm-up (up to the first
+// timed query) and the timed part (exactly the printed host walltime), base
+// power when the report is printed; the figures are the QuTiBench row's
+// Base/Idle/Full_Pwr_W in the current nvpmodel mode.
 //
 // Environment: BENCHD_SIM_TRT_VERSION (default 8.2.1; 7.x prints the TRT 7.1
 // block format and trace key names), BENCHD_SIM_NOISE / _SEED, and
 // BENCHD_SIM_FAILURE (hang, crash, truncate, garbage, exit:N) as in
-// agents/sim/common/simulation.h.
+// agents/sim/common/simulation.h; BENCHD_SIM_POWER_DIR, BENCHD_SIM_LOAD_MS.
 
 #include <cstdio>
 #include <filesystem>
@@ -26,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/sim/common/power_playback.h"
 #include "agents/sim/common/reference_data.h"
 #include "agents/sim/common/simulation.h"
 #include "agents/sim/common/tool_args.h"
@@ -159,6 +168,18 @@ int main(int argc, char** argv) {
                                     info + "=== Device Information ===",
                                     info + "Selected Device: NVIDIA Tegra X2 (simulated, nvpmodel " + mode.name + ")"};
   for (std::string& line : benchd::sim::FormatReport(trace, report)) lines.push_back(std::move(line));
+
+  // An engine that fails to set up never runs, so it draws no power.
+  const std::optional<benchd::sim::SimPowerSettings> power = benchd::sim::SimPowerFromEnvironment();
+  if (power && failure.mode != FailureMode::kExit) {
+    const std::optional<benchd::sim::PowerFigures> figures = benchd::sim::PowerFiguresOf(*row);
+    if (!figures) return Fail(version, command, "sim-trtexec: no QuTiBench power figures for " + hardware);
+    const benchd::sim::TraceSpans spans = benchd::sim::SpansOf(trace, *warmup_ms);
+    const absl::Status played =
+        benchd::sim::PlayRunPower(*power, benchd::sim::PowerLayout::kIna3221, "", {*figures, {}},
+                                  {benchd::sim::FromMs(spans.warmup_ms), benchd::sim::FromMs(spans.timed_ms)});
+    if (!played.ok()) return Fail(version, command, "sim-trtexec: " + std::string(played.message()));
+  }
 
   switch (failure.mode) {
     case FailureMode::kHang:

@@ -89,6 +89,13 @@ std::vector<TraceQuery> SimulateTrace(const TraceConfig& config, Noise& noise) {
   return trace;
 }
 
+TraceSpans SpansOf(const std::vector<TraceQuery>& trace, double warmup_ms) {
+  auto first_timed =
+      std::find_if(trace.begin(), trace.end(), [&](const TraceQuery& q) { return q.compute_start >= warmup_ms; });
+  if (first_timed == trace.end()) return {trace.empty() ? 0 : trace.back().d2h_end, 0};
+  return {first_timed->h2d_start, trace.back().d2h_end - first_timed->h2d_start};
+}
+
 std::vector<std::string> FormatReport(const std::vector<TraceQuery>& trace, const ReportConfig& config) {
   const std::string info = LogPrefix('I');
   auto first_timed = std::find_if(trace.begin(), trace.end(),
@@ -96,7 +103,8 @@ std::vector<std::string> FormatReport(const std::vector<TraceQuery>& trace, cons
   const long warmups = first_timed - trace.begin();
   std::vector<Timing> timings;
   for (auto it = first_timed; it != trace.end(); ++it) timings.push_back(TimingOf(*it));
-  const double bench_ms = trace.back().d2h_end - first_timed->h2d_start;
+  // The same span the simulator spends in real time when it simulates power.
+  const double bench_ms = SpansOf(trace, config.warmup_ms).timed_ms;
   const auto n = static_cast<double>(timings.size());
   const double p = config.percentile;
 

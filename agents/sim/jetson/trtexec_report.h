@@ -35,6 +35,15 @@ struct TraceConfig {
 // `lat_sys_ms` and its compute time `lat_comp_ms`.
 std::vector<TraceQuery> SimulateTrace(const TraceConfig& config, Noise& noise);
 
+// The two parts of a trace, in ms: the timed part runs from the H2D start of
+// the first query whose compute starts at or after `warmup_ms` to the end of
+// the last query (the report's host walltime); the warm-up is all before it.
+struct TraceSpans {
+  double warmup_ms = 0;
+  double timed_ms = 0;
+};
+TraceSpans SpansOf(const std::vector<TraceQuery>& trace, double warmup_ms);
+
 struct ReportConfig {
   bool legacy7 = false;
   int batch_factor = 1;  // the --batch of implicit-batch engines; 1 for explicit

@@ -8,12 +8,20 @@
 //   sync:  each request takes lat-sys (with noise); FPS = frames / duration.
 //   async: the stick serves one request at a time in lat-comp, so with R
 //          requests in flight a request's latency is about R x lat-comp.
-// `-h` prints the usage and the device list. No real time passes.
+// `-h` prints the usage and the device list.
+//
+// No real time passes unless BENCHD_SIM_POWER_DIR is set: then the run takes
+// real time (agents/sim/common/power_playback.h) and an hwmon chip "ncs2"
+// under that directory follows it: the QuTiBench row's Idle_Pwr_W while the
+// model compiles (BENCHD_SIM_LOAD_MS), Full_Pwr_W through the first
+// inference (the warm-up, as long as printed) and the measured requests
+// (exactly the printed Duration), Base_Pwr_W when the report is printed.
 //
 // Environment: BENCHD_SIM_OPENVINO_VERSION (default 2022.3.0; 2021.x prints
 // the 2021 report, whose sync FPS derives from the median), BENCHD_SIM_
 // OPENVINO_DEVICES (default "CPU GNA MYRIAD"; leave MYRIAD out to unplug the
-// stick), BENCHD_SIM_NOISE / _SEED, BENCHD_SIM_FAILURE (simulation.h).
+// stick), BENCHD_SIM_NOISE / _SEED, BENCHD_SIM_FAILURE (simulation.h);
+// BENCHD_SIM_POWER_DIR, BENCHD_SIM_LOAD_MS.
 
 #include <algorithm>
 #include <cmath>
@@ -26,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/sim/common/power_playback.h"
 #include "agents/sim/common/reference_data.h"
 #include "agents/sim/common/simulation.h"
 #include "agents/sim/common/tool_args.h"
@@ -155,7 +164,8 @@ int main(int argc, char** argv) {
                 (sync ? "synchronously" : "asynchronously, " + std::to_string(nireq) + " inference requests") +
                 (!sync && args.Has("nstreams") && !v2022 ? " using " + args.Get("nstreams") + " streams for MYRIAD" : "") +
                 ", limits: " + limits + ")");
-  info("First inference took " + Fixed2(noise.Around(lat_sys * 6)) + " ms");
+  const double first_inference_ms = noise.Around(lat_sys * 6);
+  info("First inference took " + Fixed2(first_inference_ms) + " ms");
   out.push_back("[Step 11/11] Dumping statistics report");
   if (v2022) {
     info("Count:            " + std::to_string(count) + " iterations");
@@ -175,6 +185,16 @@ int main(int argc, char** argv) {
   }
 
   const benchd::sim::Failure failure = benchd::sim::FailureFromEnvironment();
+  // A failure to start (exit:N) runs nothing, so it draws no power.
+  const std::optional<benchd::sim::SimPowerSettings> power = benchd::sim::SimPowerFromEnvironment();
+  if (power && failure.mode != FailureMode::kExit) {
+    const std::optional<benchd::sim::PowerFigures> figures = benchd::sim::PowerFiguresOf(*row);
+    if (!figures) return Error("sim-benchmark_app: no QuTiBench power figures for NCS2");
+    const absl::Status played =
+        benchd::sim::PlayRunPower(*power, benchd::sim::PowerLayout::kHwmon, "ncs2", {*figures, {}},
+                                  {benchd::sim::FromMs(first_inference_ms), benchd::sim::FromMs(duration)});
+    if (!played.ok()) return Error("sim-benchmark_app: " + std::string(played.message()));
+  }
   const size_t shown = failure.mode == FailureMode::kNone ? out.size() : out.size() / 2;
   if (failure.mode == FailureMode::kGarbage) {
     benchd::sim::PrintGarbage(noise.engine(), 1024);
