@@ -14,6 +14,7 @@
 #include "cli/commands/plan.h"
 #include "cli/commands/rerun.h"
 #include "cli/commands/results.h"
+#include "cli/commands/trace.h"
 #include "cli/commands/show.h"
 #include "cli/commands/submit.h"
 #include "cli/commands/sweeps.h"
@@ -38,6 +39,7 @@ struct Commands {
   CLI::App* sweeps = nullptr;
   CLI::App* show = nullptr;
   CLI::App* results = nullptr;
+  CLI::App* trace = nullptr;
   CLI::App* agents = nullptr;
   CLI::App* plan = nullptr;
   CLI::App* rerun = nullptr;
@@ -62,6 +64,7 @@ struct Commands {
   int64_t show_sweep = 0;
   int64_t results_sweep = 0;
   std::string results_format = "table";
+  TraceOptions trace_options;
 };
 
 void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
@@ -120,6 +123,12 @@ void DefineCommands(CLI::App& app, GlobalOptions& globals, Commands& commands) {
   commands.results->add_option("-f,--format", commands.results_format, "output format")
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
+
+  commands.trace = app.add_subcommand("trace", "write a run's raw power and latency samples as CSV");
+  commands.trace->add_option("RUN", commands.trace_options.run_id, "run id (the run_id column of results)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  commands.trace->add_option("-o,--output", commands.trace_options.output, "file to write (default: stdout)");
 
   commands.agents = app.add_subcommand("agents", "list agents and their devices");
 
@@ -189,6 +198,7 @@ absl::StatusOr<ExitCode> Dispatch(const Commands& commands, const CommandContext
     if (!format.ok()) return format.status();
     return AsExitCode(RunResults(context, {commands.results_sweep, *format}));
   }
+  if (commands.trace->parsed()) return AsExitCode(RunTrace(context, commands.trace_options));
   if (commands.agents->parsed()) return AsExitCode(RunAgents(context));
   if (commands.rerun->parsed()) return AsExitCode(RunRerunFailed(context, commands.rerun_sweep));
   if (commands.watch->parsed()) return RunWatch(context, commands.watch_sweep);

@@ -181,6 +181,18 @@ absl::StatusOr<std::vector<v1::Event>> CoordinatorClient::ListEvents(
   return std::vector<v1::Event>(response.events().begin(), response.events().end());
 }
 
+absl::Status CoordinatorClient::GetRunTrace(int64_t run_id, const TraceCallback& on_chunk) const {
+  v1::GetRunTraceRequest request;
+  request.set_run_id(run_id);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReaderInterface<v1::RunTraceChunk>> reader = stub_->GetRunTrace(&context, request);
+  v1::RunTraceChunk chunk;
+  while (reader->Read(&chunk)) on_chunk(chunk);
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return TranslateError(status);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::WatchSweepResponse> CoordinatorClient::WatchSweep(
     int64_t sweep_id, const WatchCallback& on_event) const {
   v1::WatchSweepRequest request;

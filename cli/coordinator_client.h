@@ -90,6 +90,11 @@ class CoordinatorClient {
   // hours, so the stream has no deadline; it ends when the coordinator says
   // the sweep is complete or the connection breaks. A stream that ends without
   // a complete event is an INTERNAL error.
+  // Streams a run's trace chunks to `on_chunk` until the coordinator has
+  // sent them all. Errors: NOT_FOUND for an unknown run, and the others.
+  using TraceCallback = std::function<void(const benchd::v1::RunTraceChunk&)>;
+  [[nodiscard]] absl::Status GetRunTrace(int64_t run_id, const TraceCallback& on_chunk) const;
+
   using WatchCallback = std::function<void(const benchd::v1::WatchSweepResponse&)>;
   [[nodiscard]] absl::StatusOr<benchd::v1::WatchSweepResponse> WatchSweep(
       int64_t sweep_id, const WatchCallback& on_event) const;

@@ -276,7 +276,9 @@ absl::StatusOr<ProcessOutcome> Launch(const ProcessSpec& spec, const bfs::path& 
   group.detach();
 
   ProcessOutcome outcome;
-  outcome.wall_time = Clock::now() - start;
+  const auto ended = Clock::now();
+  outcome.wall_time = ended - start;
+  outcome.ended_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(ended.time_since_epoch()).count();
   outcome.timed_out = supervisor.timed_out();
   outcome.cancelled = supervisor.cancelled();
   // `exit_code()` folds signals into a number; the raw wait status keeps them.

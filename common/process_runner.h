@@ -41,6 +41,8 @@ struct ProcessOutcome {
   std::string stdout_text;
   std::string stderr_text;
   std::chrono::nanoseconds wall_time{0};
+  // When its output ended, on the steady clock (CLOCK_MONOTONIC) in ns.
+  int64_t ended_ns = 0;
 
   bool Succeeded() const { return exit_code && *exit_code == 0 && !timed_out && !cancelled; }
   // "exit code 3", "killed by signal 9", "timed out after 5000 ms", ...

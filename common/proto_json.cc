@@ -1,5 +1,7 @@
 #include "common/proto_json.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <string>
 
 #include "spdlog/fmt/fmt.h"
@@ -109,6 +111,26 @@ const benchd::v1::ParamValue* FindParam(const benchd::v1::Parameters& parameters
                                         const std::string& name) {
   auto it = parameters.values().find(name);
   return it == parameters.values().end() ? nullptr : &it->second;
+}
+
+std::string MeasurementToJson(const benchd::v1::RunSummary& summary) {
+  benchd::v1::RunSummary measurement;
+  if (summary.has_power()) *measurement.mutable_power() = summary.power();
+  *measurement.mutable_repeats() = summary.repeats();
+  *measurement.mutable_warnings() = summary.warnings();
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(measurement, &json, options).ok()) return "{}";
+  return json;
+}
+
+absl::Status MergeMeasurementJson(const std::string& json, benchd::v1::RunSummary& summary) {
+  benchd::v1::RunSummary measurement;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &measurement);
+  if (!parsed.ok()) return absl::InvalidArgumentError("stored measurement JSON: " + parsed.ToString());
+  summary.MergeFrom(measurement);
+  return absl::OkStatus();
 }
 
 }  // namespace benchd::common

@@ -26,6 +26,13 @@ std::string ParamValueToString(const benchd::v1::ParamValue& value);
 nlohmann::json EnvironmentToJson(const benchd::v1::Environment& environment);
 [[nodiscard]] absl::StatusOr<benchd::v1::Environment> EnvironmentFromJson(const nlohmann::json& json);
 
+// The measurement detail of a run summary (power, repeats, warnings) as the
+// JSON text of a RunSummary holding only those fields (proto field names),
+// for the runs.measurement column; "{}" when it has none of them.
+std::string MeasurementToJson(const benchd::v1::RunSummary& summary);
+// Merges such JSON text into `summary`. Errors: INVALID_ARGUMENT.
+[[nodiscard]] absl::Status MergeMeasurementJson(const std::string& json, benchd::v1::RunSummary& summary);
+
 // The lower-case name of an experiment state ("pending", "succeeded", ...),
 // as stored in PostgreSQL and shown by benchctl; "" for UNSPECIFIED.
 std::string ExperimentStateName(benchd::v1::ExperimentState state);

@@ -49,9 +49,21 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
                     probed.status().ToString());
       continue;
     }
+    std::unique_ptr<power::PowerMonitor> monitor;
+    if (!device.power.empty()) {
+      auto created = power::PowerMonitor::Create(device.power, agent->power_clock_, {});
+      if (!created.ok()) {
+        spdlog::error("device={}: power sources: {}; leaving the device out", device.name,
+                      created.status().ToString());
+        continue;
+      }
+      monitor = *std::move(created);
+      spdlog::info("device={}: power rails {}", device.name, fmt::join(monitor->rails().Names(), ", "));
+    }
     auto worker = std::make_unique<DeviceWorker>(
         device, config.name, std::move(*driver), config.work_dir,
-        [raw = agent.get()](int64_t run_id, benchd::v1::Report body) { raw->Report(run_id, std::move(body)); });
+        [raw = agent.get()](int64_t run_id, benchd::v1::Report body) { raw->Report(run_id, std::move(body)); },
+        std::move(monitor));
     agent->workers_[device.name] = std::move(worker);
   }
   if (agent->workers_.empty()) return absl::FailedPreconditionError("no usable device: every probe failed");

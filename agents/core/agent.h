@@ -59,6 +59,8 @@ class Agent final : public LinkHandler {
 
   const AgentConfig config_;
   common::BoostProcessRunner process_runner_;
+  // The power samplers' time base; outlives the workers' monitors.
+  power::MonotonicClock power_clock_;
   std::unique_ptr<Spool> spool_;
   std::map<std::string, std::unique_ptr<DeviceWorker>> workers_;
   LeaseKeeper leases_{std::chrono::milliseconds(5000)};

@@ -17,6 +17,8 @@
 //       health_check: [/usr/local/bin/cpu-selftest, --quick]
 //       health_check_timeout: 30s
 //       domains: {precision: [INT8, FP32], batch: [1, 8]}
+//       power:                      # agents/power/power_config.h
+//         - {type: rapl, rails: [package-0], rate_hz: 1000}
 
 #include <chrono>
 #include <map>
@@ -25,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "agents/drivers/driver.h"
+#include "agents/power/power_config.h"
 
 namespace benchd::agent {
 
@@ -43,6 +46,9 @@ struct DeviceConfig {
   // values this device can run, in their text form (8, 12.5, FP16, true, as
   // common::ParamValueToString prints them). Empty: the platform's domains.
   std::map<std::string, std::vector<std::string>> domains;
+  // Where the device's power is read; the first source's first rail is its
+  // primary rail. Empty: no power figures.
+  std::vector<power::PowerSourceConfig> power;
 };
 
 struct AgentConfig {
@@ -61,7 +67,7 @@ struct AgentConfig {
 // Errors name file:line:column and the key path: unknown keys, wrong types,
 // a device without name, driver or platform, two devices with one name, an
 // empty `health_check`, a `domains` entry that is not a non-empty list of
-// distinct single values.
+// distinct single values, and the `power:` errors of power_config.h.
 [[nodiscard]] absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name);
 [[nodiscard]] absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
 

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include "agents/core/repeat_runner.h"
+#include "agents/core/run_power.h"
+
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
@@ -26,12 +29,13 @@ benchd::v1::FailureKind KindOf(const absl::Status& status) {
 }  // namespace
 
 DeviceWorker::DeviceWorker(DeviceConfig device, std::string agent_name, std::unique_ptr<Driver> driver,
-                           std::string work_dir, ReportSink sink)
+                           std::string work_dir, ReportSink sink, std::unique_ptr<power::PowerMonitor> power)
     : device_(std::move(device)),
       agent_name_(std::move(agent_name)),
       driver_(std::move(driver)),
       work_dir_(std::move(work_dir)),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)),
+      power_(std::move(power)) {}
 
 DeviceWorker::~DeviceWorker() { Stop(); }
 
@@ -176,11 +180,23 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   std::error_code error;
   std::filesystem::create_directories(request.work_dir, error);
 
+  // Power sampling starts before the device is touched, so the base window
+  // sees it with nothing running.
+  std::optional<RunPowerSession> power_session;
+  absl::Status power_started = absl::OkStatus();
+  if (power_ != nullptr) {
+    power_session.emplace(*power_);
+    power_started = power_session->Begin(std::chrono::milliseconds(request.settings.power().base_ms()),
+                                         cancel_current_);
+  }
   absl::StatusOr<Configuration> configured =
-      error ? absl::InternalError("create run directory '" + request.work_dir + "': " + error.message())
-            : EnsureConfigured(request);
+      error           ? absl::InternalError("create run directory '" + request.work_dir + "': " + error.message())
+      : !power_started.ok() ? absl::StatusOr<Configuration>(power_started)
+                            : EnsureConfigured(request);
+  absl::StatusOr<RepeatedRun> repeated = configured.ok() ? RunRepeats(*driver_, request, cancel_current_)
+                                                         : absl::StatusOr<RepeatedRun>(configured.status());
   absl::StatusOr<RunResult> result =
-      configured.ok() ? driver_->Run(request, cancel_current_) : absl::StatusOr<RunResult>(configured.status());
+      repeated.ok() ? absl::StatusOr<RunResult>(std::move(repeated->result)) : repeated.status();
   if (cancel_current_) {
     std::string reason;
     {
@@ -193,9 +209,21 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
       result = absl::CancelledError("the run was cancelled");
     }
   }
-
   benchd::v1::Report finished_report;
   benchd::v1::RunFinished* finished = finished_report.mutable_run_finished();
+  if (power_session && result.ok()) {
+    RunPowerOutcome measured = power_session->Finish(result->phases, result->summary.inferences());
+    if (!repeated->driver_marked_phases) measured.summary.set_phase_source("agent");
+    *result->summary.mutable_power() = std::move(measured.summary);
+    for (std::string& warning : measured.warnings) *result->summary.add_warnings() = std::move(warning);
+    for (benchd::v1::PowerBatch& batch : measured.batches) {
+      benchd::v1::Report batch_report;
+      *batch_report.mutable_power_batch() = std::move(batch);
+      emit(std::move(batch_report));
+    }
+  } else if (power_session) {
+    power_session->Abandon();
+  }
   if (result.ok()) {
     for (const RepeatSamples& repeat : result->repeats) {
       for (size_t first = 0; first < repeat.latency_us.size(); first += kSamplesPerBatch) {

@@ -2,7 +2,10 @@
 
 // Runs the experiments assigned to one device, one at a time, on its own
 // thread, and turns each driver result into reports: RunStarted, latency
-// batches, RunFinished. Every report carries the attempt the run was assigned
+// batches, power batches, RunFinished. When the device has power sources,
+// power is sampled around every run (run_power.h) and the summary carries
+// base, idle and full power and energy per inference; repeats, adaptive or
+// not, go through repeat_runner.h. Every report carries the attempt the run was assigned
 // with (Assign.attempt), which the coordinator fences stale runs by.
 //
 // The finished report's environment carries `config_key` (the configuration
@@ -24,6 +27,7 @@
 
 #include "agents/core/agent_config.h"
 #include "agents/drivers/driver.h"
+#include "agents/power/power_monitor.h"
 #include "benchd/v1/agent_service.pb.h"
 
 namespace benchd::agent {
@@ -33,8 +37,9 @@ using ReportSink = std::function<void(int64_t run_id, benchd::v1::Report body)>;
 
 class DeviceWorker {
  public:
+  // `power` may be null: the device has no power source.
   DeviceWorker(DeviceConfig device, std::string agent_name, std::unique_ptr<Driver> driver, std::string work_dir,
-               ReportSink sink);
+               ReportSink sink, std::unique_ptr<power::PowerMonitor> power = nullptr);
   ~DeviceWorker();
 
   const DeviceConfig& device() const { return device_; }
@@ -75,6 +80,7 @@ class DeviceWorker {
   std::unique_ptr<Driver> driver_;
   const std::string work_dir_;
   ReportSink sink_;
+  std::unique_ptr<power::PowerMonitor> power_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -139,6 +139,7 @@ absl::StatusOr<RunResult> CommandDriver::Run(const RunRequest& request, const st
   values["iterations"] = std::to_string(iterations);
   values["run_id"] = std::to_string(request.run_id);
   values["work_dir"] = request.work_dir;
+  values["idle_ms"] = std::to_string(settings.power().idle_ms());
 
   const RepeatBudget budget(context, timeout);
   RunResult result;
@@ -157,7 +158,7 @@ absl::StatusOr<RunResult> CommandDriver::Run(const RunRequest& request, const st
     const std::string repeat_context = budget.ContextOf(repeat);
     absl::StatusOr<milliseconds> remaining_or = budget.Next(repeat, cancel);
     if (!remaining_or.ok()) return remaining_or.status();
-    values["repeat"] = std::to_string(repeat);
+    values["repeat"] = std::to_string(request.first_repeat + repeat);
     absl::StatusOr<std::vector<std::string>> argv = options_.argv.Expand(values);
     if (!argv.ok()) return common::WithContext(argv.status(), repeat_context);
     const milliseconds remaining = *remaining_or;
@@ -167,7 +168,20 @@ absl::StatusOr<RunResult> CommandDriver::Run(const RunRequest& request, const st
     samples.repeat = repeat;
     samples.kind = options_.latency_kind;
     samples.latency_us = output->latency_us;
+    samples.t_ns = output->t_ns;
     all_latency_us.insert(all_latency_us.end(), output->latency_us.begin(), output->latency_us.end());
+    if (output->phases.empty()) {
+      const std::vector<PhaseMark> window = MeasureWindowOf(samples);
+      result.phases.insert(result.phases.end(), window.begin(), window.end());
+    }
+    for (const CommandPhaseMark& mark : output->phases) {
+      const std::optional<power::Phase> phase = power::PhaseFromName(mark.phase);
+      if (!phase || *phase == power::Phase::kBase) {
+        return absl::InternalError(fmt::format("{}: unknown phase '{}' (expected idle, warmup, measure, cooldown or end)",
+                                               repeat_context, mark.phase));
+      }
+      result.phases.push_back(PhaseMark{*phase, mark.t_ns});
+    }
     result.repeats.push_back(std::move(samples));
     for (const CommandExtraFigure& figure : output->extras) {
       auto [entry, inserted] = extras.try_emplace(figure.metric, ExtraAccumulator{figure.unit});

@@ -13,8 +13,10 @@
 //                  through a shell. Names are experiment parameters
 //                  (`{batch}`, `{precision}`, `{topology}`, ...) and the
 //                  reserved `{warmup}`, `{iterations}`, `{repeat}`,
-//                  `{run_id}`, `{work_dir}` (run settings; they win over a
-//                  parameter of the same name).
+//                  `{run_id}`, `{work_dir}`, `{idle_ms}` (the sweep's
+//                  `power: {idle}`: how long to hold the model loaded before
+//                  running it) (run settings; they win over a parameter of
+//                  the same name).
 //   parser         required: regex | jsonl | kv
 //   fields         required: `metric=source` list, one latency_<unit> field
 //   pattern        regex only: the ECMAScript pattern

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "agents/power/energy.h"
 #include "benchd/v1/common.pb.h"
 
 namespace benchd::agent {
@@ -34,6 +35,10 @@ struct RunRequest {
   benchd::v1::RunSettings settings;
   // Directory for this run's artifacts and raw logs; exists and is writable.
   std::string work_dir;
+  // The number of this call's first repeat: adaptive repeats call the driver
+  // once per repeat, and a tool told its repeat (`{repeat}`) must see 0, 1,
+  // 2, ... across the calls.
+  int first_repeat = 0;
 };
 
 // Per-inference latencies of one repeat, warm-up excluded.
@@ -44,11 +49,24 @@ struct RepeatSamples {
   std::vector<int64_t> t_ns;  // completion time on the monotonic clock; same length, or empty
 };
 
+// A phase boundary the driver knows from the tool's own timing, on the
+// agent's monotonic clock (std::chrono::steady_clock, the power samplers'
+// clock).
+struct PhaseMark {
+  power::Phase phase = power::Phase::kMeasure;
+  int64_t t_ns = 0;
+};
+
 struct RunResult {
   std::vector<RepeatSamples> repeats;
   benchd::v1::RunSummary summary;
   benchd::v1::Environment environment;
+  // In time order; each repeat marks its own `measure` window and closes it
+  // (`cooldown` or `end`). Empty when the driver cannot tell: the agent then
+  // takes the whole driver run as the measure window.
+  std::vector<PhaseMark> phases;
 };
+
 
 class Driver {
  public:

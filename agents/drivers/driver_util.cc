@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 
@@ -105,6 +106,17 @@ absl::StatusOr<std::chrono::milliseconds> RepeatBudget::Next(int repeat, const s
     return absl::DeadlineExceededError(ContextOf(repeat) + ": run timeout used up by earlier repeats");
   }
   return remaining;
+}
+
+std::vector<PhaseMark> MeasureWindowOf(const RepeatSamples& samples) {
+  if (samples.t_ns.empty() || samples.t_ns.size() != samples.latency_us.size()) return {};
+  const auto first_start = samples.t_ns.front() - static_cast<int64_t>(samples.latency_us.front() * 1e3);
+  return {PhaseMark{power::Phase::kMeasure, first_start}, PhaseMark{power::Phase::kEnd, samples.t_ns.back()}};
+}
+
+int64_t MonotonicNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace benchd::agent

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "agents/drivers/driver.h"
 #include <atomic>
 #include "benchd/v1/common.pb.h"
 #include "common/process_runner.h"
@@ -23,6 +24,15 @@ std::string FailureDetail(const common::ProcessOutcome& outcome);
 // Writes `text` to `path`; a failure is logged, not returned: losing a raw
 // log is not worth failing a measurement for.
 void SaveText(const std::string& path, std::string_view text);
+
+// The steady clock in nanoseconds, as PhaseMark and RepeatSamples::t_ns
+// count (CLOCK_MONOTONIC, the power samplers' clock).
+int64_t MonotonicNowNs();
+
+// The measure window of a repeat whose samples carry completion times: from
+// the start of the first inference (its completion less its latency) to the
+// last completion, closed by `end`. Empty without timestamps.
+std::vector<PhaseMark> MeasureWindowOf(const RepeatSamples& samples);
 
 benchd::v1::Metric MakeMetric(const std::string& name, double value, const std::string& unit);
 

@@ -147,11 +147,22 @@ absl::StatusOr<RunResult> EdgeTpuDriver::Run(const RunRequest& request, const st
   absl::StatusOr<Plan> plan = PlanRun(request);
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
+  std::vector<PhaseMark> phases;
   absl::StatusOr<std::vector<BenchmarkModelOutput>> repeated = RunParsedRepeats<BenchmarkModelOutput>(
       runner_, plan->argv, options_.environment, request.work_dir, plan->limits, context, "benchmark_model", cancel,
-      [](const common::ProcessOutcome& outcome) {
+      [&phases](const common::ProcessOutcome& outcome) {
         // TFLite logs to stderr; some builds to stdout. Parse both, in that order.
-        return ParseBenchmarkModelOutput(outcome.stderr_text + "\n" + outcome.stdout_text);
+        absl::StatusOr<BenchmarkModelOutput> output =
+            ParseBenchmarkModelOutput(outcome.stderr_text + "\n" + outcome.stdout_text);
+        if (output.ok()) {
+          // Runs back to back: the timed part lasts count x mean.
+          const auto span_s = [](const LatencyFigures& f) {
+            return static_cast<double>(f.count.value_or(0)) * f.mean_us.value_or(0) * 1e-6;
+          };
+          const std::vector<PhaseMark> marks = ToolRunPhases(outcome, span_s(output->inference), span_s(output->warmup));
+          phases.insert(phases.end(), marks.begin(), marks.end());
+        }
+        return output;
       });
   if (!repeated.ok()) return repeated.status();
   const std::vector<BenchmarkModelOutput>& outputs = *repeated;
@@ -184,6 +195,7 @@ absl::StatusOr<RunResult> EdgeTpuDriver::Run(const RunRequest& request, const st
 
   const BenchmarkModelOutput& first = outputs.front();
   RunResult result;
+  result.phases = std::move(phases);
   benchd::v1::RunSummary& summary = result.summary;
   summary.set_latency_kind(benchd::v1::LATENCY_KIND_SYSTEM);
   *summary.mutable_latency() = StatsFromFigures(figures, sample_std);

@@ -1,5 +1,7 @@
 #include "agents/drivers/host_cpu_driver.h"
 
+#include "agents/drivers/driver_util.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -29,9 +31,6 @@ constexpr milliseconds kProbeTimeout = std::chrono::seconds(30);
 // Exit codes of benchd-host-mlp (agents/host_runtime/main.cc).
 constexpr int kRuntimeExitUnsupportedPrecision = 2;
 constexpr int kRuntimeExitUsage = 64;
-// Enough stderr to show a oneDNN error or a usage message, short enough to
-// travel in a status message.
-constexpr size_t kStderrTailBytes = 2048;
 
 std::string Upper(std::string_view text) {
   std::string upper(text);
@@ -73,16 +72,6 @@ absl::StatusOr<double> NumberParam(const benchd::v1::Parameters& parameters,
 }
 
 // "exit code 3; stderr: <last lines>", for error messages.
-std::string FailureDetail(const common::ProcessOutcome& outcome) {
-  std::string detail = outcome.Describe();
-  const std::string_view tail = Trim(TailLines(outcome.stderr_text, kStderrTailBytes));
-  if (!tail.empty()) {
-    detail += "; stderr: ";
-    detail += tail;
-  }
-  return detail;
-}
-
 // Keeps the raw output next to the run's other artifacts, so a surprising
 // figure can be traced to what the runtime printed. Losing it is not worth
 // failing a measurement for.
@@ -95,14 +84,6 @@ void SaveRawOutput(const std::string& work_dir, int repeat, const common::Proces
     file << *text;
     if (!file) spdlog::warn("host-cpu: could not write raw output {}{}", stem, suffix);
   }
-}
-
-benchd::v1::Metric MakeMetric(const std::string& name, double value, const std::string& unit) {
-  benchd::v1::Metric metric;
-  metric.set_name(name);
-  metric.set_value(value);
-  metric.set_unit(unit);
-  return metric;
 }
 
 }  // namespace
@@ -272,6 +253,10 @@ absl::StatusOr<RunResult> HostCpuDriver::Run(const RunRequest& request,
     samples.kind = benchd::v1::LATENCY_KIND_SYSTEM;
     samples.latency_us = output->latency_us;
     samples.t_ns = output->t_ns;
+    // The runtime stamps completions on this machine's monotonic clock, so
+    // its measure window is exact.
+    const std::vector<PhaseMark> window = MeasureWindowOf(samples);
+    result.phases.insert(result.phases.end(), window.begin(), window.end());
     all_latency_us.insert(all_latency_us.end(), output->latency_us.begin(),
                           output->latency_us.end());
     result.repeats.push_back(std::move(samples));

@@ -75,6 +75,7 @@ struct JetsonDriver::RepeatOutcome {
   std::vector<double> latency_us;
   std::vector<double> compute_us;
   std::vector<double> end_to_end_us;
+  std::vector<PhaseMark> phases;  // from the report's walltime (ToolRunPhases)
 };
 
 absl::StatusOr<std::unique_ptr<Driver>> JetsonDriver::Create(const DriverOptions& options,
@@ -197,6 +198,9 @@ absl::StatusOr<JetsonDriver::RepeatOutcome> JetsonDriver::RunRepeat(const Plan& 
     timed = summary;
   }
   if (timed <= 0) return absl::DataLossError("trtexec's trace has no query after warm-up");
+  if (result.output.walltime_s) {
+    result.phases = ToolRunPhases(outcome, *result.output.walltime_s, static_cast<double>(options_.warmup_ms) / 1e3);
+  }
   for (auto query = trace.end() - timed; query != trace.end(); ++query) {
     result.latency_us.push_back(query->latency_ms * 1e3);
     result.compute_us.push_back(query->compute_ms * 1e3);
@@ -235,6 +239,7 @@ absl::StatusOr<RunResult> JetsonDriver::Run(const RunRequest& request, const std
     recomputed = recomputed || outcome->output.throughput_recomputed;
     warnings.insert(warnings.end(), outcome->output.warnings.begin(), outcome->output.warnings.end());
     result.repeats.push_back(std::move(samples));
+    result.phases.insert(result.phases.end(), outcome->phases.begin(), outcome->phases.end());
     last = std::move(outcome->output);
   }
 

@@ -99,9 +99,18 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
   absl::StatusOr<Plan> plan = PlanRun(request);
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
+  std::vector<PhaseMark> phases;
   absl::StatusOr<std::vector<BenchmarkAppOutput>> repeated = RunParsedRepeats<BenchmarkAppOutput>(
       runner_, plan->argv, options_.environment, request.work_dir, plan->limits, context, "benchmark_app", cancel,
-      [](const common::ProcessOutcome& outcome) { return ParseBenchmarkAppOutput(outcome.stdout_text); });
+      [&phases](const common::ProcessOutcome& outcome) {
+        absl::StatusOr<BenchmarkAppOutput> output = ParseBenchmarkAppOutput(outcome.stdout_text);
+        if (output.ok()) {
+          const std::vector<PhaseMark> marks =
+              ToolRunPhases(outcome, output->duration_us * 1e-6, output->first_inference_us.value_or(0) * 1e-6);
+          phases.insert(phases.end(), marks.begin(), marks.end());
+        }
+        return output;
+      });
   if (!repeated.ok()) return repeated.status();
   const std::vector<BenchmarkAppOutput>& outputs = *repeated;
 
@@ -133,6 +142,7 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
   if (outputs.size() > 1) figures.percentiles_us.clear();  // not combinable
 
   RunResult result;
+  result.phases = std::move(phases);
   benchd::v1::RunSummary& summary = result.summary;
   summary.set_latency_kind(benchd::v1::LATENCY_KIND_SYSTEM);
   *summary.mutable_latency() = StatsFromFigures(figures, std::nullopt);

@@ -132,6 +132,14 @@ template <typename Output, typename Parse>
   return outputs;
 }
 
+// The phases of one run of a tool that times its inferences itself and
+// exits right after printing them: it started at `ended_ns - wall_time`,
+// measured for `measured_s` just before it ended, after `warmup_s` of
+// warm-up; the time before the warm-up (loading the model) is marked idle.
+// Only as exact as the tool's report: its own start-up and exit count as
+// idle and measure time respectively.
+std::vector<PhaseMark> ToolRunPhases(const common::ProcessOutcome& outcome, double measured_s, double warmup_s);
+
 // LatencyStats from a tool's printed figures, for tools that give no
 // per-inference samples: count, mean, min, max, median and the percentiles it
 // printed (50/90/95/99); std when given as the sample standard deviation

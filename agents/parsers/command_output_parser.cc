@@ -175,6 +175,25 @@ absl::StatusOr<CommandOutput> ParseCommandOutput(const CommandOutputSpec& spec, 
         return found->second;
       };
     }
+    // Reserved keys (jsonl and kv): `t_ns` stamps a line on the monotonic
+    // clock; a line with `phase` and no latency marks a phase boundary.
+    std::optional<int64_t> t_ns;
+    if (spec.format != CommandOutputFormat::kRegex) {
+      if (const std::optional<std::string> t_text = lookup(CommandOutputField{"t_ns", "", "t_ns", 0})) {
+        absl::StatusOr<int64_t> parsed = ParseInt64(Trim(*t_text));
+        if (!parsed.ok() || *parsed < 0) return BadValue(line.number, "t_ns", *t_text);
+        t_ns = *parsed;
+      }
+      const std::optional<std::string> phase = lookup(CommandOutputField{"phase", "", "phase", 0});
+      if (phase && !lookup(spec.latency)) {
+        if (!t_ns) {
+          return absl::DataLossError("parse command output: line " + std::to_string(line.number) + ": phase '" +
+                                     *phase + "' without t_ns");
+        }
+        output.phases.push_back(CommandPhaseMark{std::string(Trim(*phase)), *t_ns});
+        continue;
+      }
+    }
     for (size_t i = 0; i < spec.extras.size(); ++i) {
       const std::optional<std::string> value_text = lookup(spec.extras[i]);
       if (!value_text) continue;
@@ -192,7 +211,10 @@ absl::StatusOr<CommandOutput> ParseCommandOutput(const CommandOutputSpec& spec, 
                                  ": negative latency " + *latency_text);
     }
     output.latency_us.push_back(*latency * spec.latency_to_us);
+    if (t_ns) output.t_ns.push_back(*t_ns);
   }
+  // Timestamps count only when every sample has one.
+  if (output.t_ns.size() != output.latency_us.size()) output.t_ns.clear();
   if (output.latency_us.empty()) {
     return absl::DataLossError("parse command output: no line carries the latency field '" +
                                spec.latency.metric + "'");

@@ -20,7 +20,12 @@
 // or commas ("iter=3 latency_us=812.5 power_w=1.9").
 //
 // Every line that yields a latency is one sample, in order; lines that do
-// not (log lines, a header) are skipped. A matching line whose field is not
+// not (log lines, a header) are skipped. Two keys are reserved in jsonl and
+// kv output: `t_ns`, the CLOCK_MONOTONIC time in nanoseconds (Python's
+// time.monotonic_ns()) a sample completed, kept when every sample has one;
+// and `phase`, which on a line without a latency marks where a phase of the
+// run starts (`phase=measure t_ns=...`; phases: idle, warmup, measure,
+// cooldown, end), so the agent can place its power windows exactly. A matching line whose field is not
 // a finite number, or a negative latency, is an error: a silently dropped
 // sample would bias the statistics.
 // Thread-safety: a spec is immutable after parsing; parsing is pure.
@@ -67,8 +72,15 @@ struct CommandExtraFigure {
   int64_t count = 0;
 };
 
+struct CommandPhaseMark {
+  std::string phase;  // as printed; the driver checks the name
+  int64_t t_ns = 0;
+};
+
 struct CommandOutput {
   std::vector<double> latency_us;
+  std::vector<int64_t> t_ns;  // same length as latency_us, or empty
+  std::vector<CommandPhaseMark> phases;
   std::vector<CommandExtraFigure> extras;  // in spec order; only those seen
 };
 

@@ -53,6 +53,13 @@ std::string_view PhaseName(Phase phase) {
   return "unknown";
 }
 
+std::optional<Phase> PhaseFromName(std::string_view name) {
+  for (Phase phase : {Phase::kBase, Phase::kIdle, Phase::kWarmup, Phase::kMeasure, Phase::kCooldown, Phase::kEnd}) {
+    if (PhaseName(phase) == name) return phase;
+  }
+  return std::nullopt;
+}
+
 absl::Status PhaseTimeline::Add(Phase phase, int64_t t_ns) {
   if (!marks_.empty() && t_ns < marks_.back().t_ns) {
     return absl::InvalidArgumentError("phase '" + std::string(PhaseName(phase)) + "' marked at " +
@@ -69,6 +76,16 @@ std::optional<Window> PhaseTimeline::WindowOf(Phase phase) const {
     return Window{marks_[i].t_ns, marks_[i + 1].t_ns};
   }
   return std::nullopt;
+}
+
+std::vector<Window> PhaseTimeline::WindowsOf(Phase phase) const {
+  std::vector<Window> windows;
+  for (size_t i = 0; i + 1 < marks_.size(); ++i) {
+    if (marks_[i].phase == phase && marks_[i + 1].t_ns > marks_[i].t_ns) {
+      windows.push_back(Window{marks_[i].t_ns, marks_[i + 1].t_ns});
+    }
+  }
+  return windows;
 }
 
 bool RailTrace::HasCounter() const {
@@ -136,18 +153,34 @@ absl::StatusOr<WindowFigure> IntegrateWindow(const RailTrace& trace, Window wind
   return figure;
 }
 
+absl::StatusOr<WindowFigure> IntegrateWindows(const RailTrace& trace, std::span<const Window> windows,
+                                              EnergyMethod method) {
+  if (windows.empty()) return absl::InvalidArgumentError("no window to integrate over");
+  WindowFigure total;
+  for (const Window& window : windows) {
+    BENCHD_ASSIGN_OR_RETURN(const WindowFigure figure, IntegrateWindow(trace, window, method));
+    total.energy_j += figure.energy_j;
+    total.seconds += figure.seconds;
+    total.samples += figure.samples;
+    total.from_counter = figure.from_counter;
+  }
+  total.avg_watts = total.energy_j / total.seconds;
+  total.effective_rate_hz = static_cast<double>(total.samples) / total.seconds;
+  return total;
+}
+
 absl::StatusOr<InferenceEnergy> EnergyPerInference(const RailTrace& trace, const PhaseTimeline& phases,
                                                    int64_t inferences, EnergyMethod method) {
   if (inferences <= 0) {
     return absl::InvalidArgumentError("energy per inference: " + std::to_string(inferences) + " inferences");
   }
-  const std::optional<Window> measure = phases.WindowOf(Phase::kMeasure);
-  if (!measure) return absl::FailedPreconditionError("energy per inference: no closed 'measure' phase");
+  const std::vector<Window> measure = phases.WindowsOf(Phase::kMeasure);
+  if (measure.empty()) return absl::FailedPreconditionError("energy per inference: no closed 'measure' phase");
   InferenceEnergy result;
-  BENCHD_ASSIGN_OR_RETURN(result.measure, IntegrateWindow(trace, *measure, method));
+  BENCHD_ASSIGN_OR_RETURN(result.measure, IntegrateWindows(trace, measure, method));
   result.joules_per_inference = result.measure.energy_j / static_cast<double>(inferences);
-  if (const std::optional<Window> idle = phases.WindowOf(Phase::kIdle)) {
-    BENCHD_ASSIGN_OR_RETURN(result.idle, IntegrateWindow(trace, *idle, method));
+  if (const std::vector<Window> idle = phases.WindowsOf(Phase::kIdle); !idle.empty()) {
+    BENCHD_ASSIGN_OR_RETURN(result.idle, IntegrateWindows(trace, idle, method));
     result.dynamic_joules_per_inference =
         (result.measure.energy_j - result.idle->avg_watts * result.measure.seconds) / static_cast<double>(inferences);
   }

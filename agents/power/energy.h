@@ -35,6 +35,8 @@ namespace benchd::agent::power {
 // the timed inferences, `kCooldown`; `kEnd` closes the last one.
 enum class Phase { kBase, kIdle, kWarmup, kMeasure, kCooldown, kEnd };
 std::string_view PhaseName(Phase phase);
+// The phase called `name` (as PhaseName prints it); nullopt for anything else.
+std::optional<Phase> PhaseFromName(std::string_view name);
 
 struct Window {
   int64_t begin_ns = 0;
@@ -54,6 +56,9 @@ class PhaseTimeline {
   // The window of the last time `phase` was marked; nullopt when it was never
   // marked or nothing was marked after it.
   std::optional<Window> WindowOf(Phase phase) const;
+  // Every closed window of `phase`, in time order (a run of several repeats
+  // marks `measure` once per repeat).
+  std::vector<Window> WindowsOf(Phase phase) const;
   const std::vector<Mark>& marks() const { return marks_; }
 
  private:
@@ -99,7 +104,12 @@ enum class EnergyMethod { kPreferCounter, kTrapezoid };
                                                      Window window);
 [[nodiscard]] absl::StatusOr<WindowFigure> IntegrateWindow(const RailTrace& trace, Window window,
                                                            EnergyMethod method = EnergyMethod::kPreferCounter);
+// The windows together: energies, lengths and sample counts add up, the
+// average is total energy / total length. INVALID_ARGUMENT for no window.
+[[nodiscard]] absl::StatusOr<WindowFigure> IntegrateWindows(const RailTrace& trace, std::span<const Window> windows,
+                                                            EnergyMethod method = EnergyMethod::kPreferCounter);
 
+// Over every window of each phase (see WindowsOf).
 struct InferenceEnergy {
   WindowFigure measure;
   std::optional<WindowFigure> idle;  // when the idle phase was marked

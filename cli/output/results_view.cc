@@ -31,6 +31,36 @@ std::vector<Cell> SummaryCells(const v1::Result& result) {
           result.run_id()};
 }
 
+// Shown only when some result has them, so a sweep without power meters
+// keeps a narrow table.
+constexpr std::array<std::string_view, 5> kPowerColumns = {"base_w", "idle_w", "full_w", "mj_per_inference",
+                                                           "dynamic_mj_per_inference"};
+constexpr std::array<std::string_view, 2> kRepeatColumns = {"repeats", "warnings"};
+
+// The primary rail's figures; energies in millijoules, the unit that reads
+// naturally from MCUs (tens of µJ) to boards (hundreds of mJ).
+std::vector<Cell> PowerCells(const v1::Result& result) {
+  if (result.summary().power().rails_size() == 0) return std::vector<Cell>(kPowerColumns.size());
+  const v1::RailPower& rail = result.summary().power().rails(0);
+  const auto watts = [](bool measured, const v1::PhasePower& phase) -> Cell {
+    return measured ? Cell{phase.avg_w()} : Cell{};
+  };
+  return {watts(rail.has_base(), rail.base()), watts(rail.has_idle(), rail.idle()),
+          watts(rail.has_full(), rail.full()),
+          rail.has_full() ? Cell{rail.energy_per_inference_j() * 1e3} : Cell{},
+          rail.has_dynamic_energy_per_inference_j() ? Cell{rail.dynamic_energy_per_inference_j() * 1e3} : Cell{}};
+}
+
+std::vector<Cell> RepeatCells(const v1::Result& result) {
+  std::string warnings;
+  for (const std::string& warning : result.summary().warnings()) {
+    if (!warnings.empty()) warnings += "; ";
+    warnings += warning;
+  }
+  return {result.summary().repeats_size() > 0 ? Cell{int64_t{result.summary().repeats_size()}} : Cell{},
+          warnings.empty() ? Cell{} : Cell{warnings}};
+}
+
 Cell ParamCell(const v1::ParamValue& value) {
   switch (value.kind_case()) {
     case v1::ParamValue::kStringValue:
@@ -79,12 +109,25 @@ ResultsView BuildResultsView(const std::vector<v1::Result>& results) {
 
   ResultsView view;
   for (const std::string& name : parameter_names) {
-    const bool collides =
-        std::find(kSummaryColumns.begin(), kSummaryColumns.end(), name) != kSummaryColumns.end();
+    const auto in = [&](const auto& columns) {
+      return std::find(columns.begin(), columns.end(), name) != columns.end();
+    };
+    const bool collides = in(kSummaryColumns) || in(kPowerColumns) || in(kRepeatColumns);
     view.columns.push_back({collides ? "param_" + name : name, /*is_parameter=*/true});
   }
   for (std::string_view name : kSummaryColumns) {
     view.columns.push_back({std::string(name), /*is_parameter=*/false});
+  }
+  const bool any_power = std::any_of(results.begin(), results.end(),
+                                     [](const v1::Result& r) { return r.summary().power().rails_size() > 0; });
+  const bool any_repeats = std::any_of(results.begin(), results.end(), [](const v1::Result& r) {
+    return r.summary().repeats_size() > 1 || r.summary().warnings_size() > 0;
+  });
+  if (any_power) {
+    for (std::string_view name : kPowerColumns) view.columns.push_back({std::string(name), false});
+  }
+  if (any_repeats) {
+    for (std::string_view name : kRepeatColumns) view.columns.push_back({std::string(name), false});
   }
 
   for (const v1::Result& result : results) {
@@ -96,6 +139,14 @@ ResultsView BuildResultsView(const std::vector<v1::Result>& results) {
     }
     std::vector<Cell> summary = SummaryCells(result);
     row.insert(row.end(), summary.begin(), summary.end());
+    if (any_power) {
+      std::vector<Cell> power = PowerCells(result);
+      row.insert(row.end(), power.begin(), power.end());
+    }
+    if (any_repeats) {
+      std::vector<Cell> repeats = RepeatCells(result);
+      row.insert(row.end(), repeats.begin(), repeats.end());
+    }
     view.rows.push_back(std::move(row));
   }
   return view;

@@ -1,6 +1,7 @@
 #include "common/sweep/sweep_parser.h"
 
 #include <set>
+#include <string>
 
 #include "common/platform_catalog.h"
 #include "common/status_util.h"
@@ -243,6 +244,13 @@ class SweepParser {
     if (node["min_duration"]) {
       BENCHD_ASSIGN_OR_RETURN(run.min_duration, ctx_.ReadDuration(node["min_duration"], JoinPath(path, "min_duration")));
     }
+    if (node["ci_target"]) {
+      BENCHD_ASSIGN_OR_RETURN(run.ci_target, ReadFraction(node["ci_target"], JoinPath(path, "ci_target")));
+    }
+    if (node["max_repeats"]) {
+      BENCHD_ASSIGN_OR_RETURN(run.max_repeats,
+                              ctx_.ReadInt(node["max_repeats"], JoinPath(path, "max_repeats"), 2, 1000));
+    }
     if (node["timeout"]) {
       BENCHD_ASSIGN_OR_RETURN(run.timeout, ctx_.ReadDuration(node["timeout"], JoinPath(path, "timeout")));
       if (run.timeout->count() <= 0) return ctx_.ErrorAt(node["timeout"], JoinPath(path, "timeout"), "must be positive");
@@ -250,9 +258,34 @@ class SweepParser {
     return absl::OkStatus();
   }
 
+  // "1%" or 0.01: a relative target in (0, 0.5].
+  absl::StatusOr<double> ReadFraction(const YAML::Node& node, const std::string& path) {
+    if (!node.IsScalar()) return ctx_.ErrorAt(node, path, "expected a percentage such as 1% or a fraction such as 0.01");
+    std::string text = node.Scalar();
+    const bool percent = !text.empty() && text.back() == '%';
+    if (percent) text.pop_back();
+    double value = 0;
+    size_t used = 0;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) {
+      return ctx_.ErrorAt(node, path, fmt::format("expected a percentage such as 1% or a fraction such as 0.01, got '{}'",
+                                                  node.Scalar()));
+    }
+    if (percent) value /= 100;
+    if (!(value > 0 && value <= 0.5)) {
+      return ctx_.ErrorAt(node, path, fmt::format("'{}' is out of range: between 0% (exclusive) and 50%", node.Scalar()));
+    }
+    return value;
+  }
+
   absl::Status ParseRun(const YAML::Node& node) {
-    BENCHD_RETURN_IF_ERROR(ctx_.CheckMap(
-        node, "run", {"warmup", "iterations", "min_duration", "repeats", "timeout", "retries", "platforms"}));
+    BENCHD_RETURN_IF_ERROR(ctx_.CheckMap(node, "run",
+                                         {"warmup", "iterations", "min_duration", "repeats", "timeout", "retries",
+                                          "ci_target", "max_repeats", "platforms"}));
     RunOverride fields;
     BENCHD_RETURN_IF_ERROR(ReadRunFields(node, "run", fields));
     RunSpec& run = spec_.run;
@@ -262,6 +295,8 @@ class SweepParser {
     run.repeats = fields.repeats.value_or(run.repeats);
     run.timeout = fields.timeout.value_or(run.timeout);
     run.retries = fields.retries.value_or(run.retries);
+    run.ci_target = fields.ci_target.value_or(run.ci_target);
+    run.max_repeats = fields.max_repeats.value_or(run.max_repeats);
     if (const YAML::Node platforms = node["platforms"]) {
       if (!platforms.IsMap()) {
         return ctx_.ErrorAt(platforms, "run.platforms", "expected a map of platform to run settings, e.g. {tx2: {iterations: 500}}");
@@ -272,7 +307,8 @@ class SweepParser {
         override_spec.where = LocationOf(item.first);
         const std::string path = JoinPath("run.platforms", override_spec.platform);
         BENCHD_RETURN_IF_ERROR(ctx_.CheckMap(item.second, path,
-                                             {"warmup", "iterations", "min_duration", "repeats", "timeout", "retries"}));
+                                             {"warmup", "iterations", "min_duration", "repeats", "timeout", "retries",
+                                              "ci_target", "max_repeats"}));
         BENCHD_RETURN_IF_ERROR(ReadRunFields(item.second, path, override_spec));
         spec_.run_overrides.push_back(std::move(override_spec));
       }
@@ -297,6 +333,8 @@ RunSpec SweepSpec::RunFor(const std::string& platform) const {
     result.repeats = o.repeats.value_or(result.repeats);
     result.timeout = o.timeout.value_or(result.timeout);
     result.retries = o.retries.value_or(result.retries);
+    result.ci_target = o.ci_target.value_or(result.ci_target);
+    result.max_repeats = o.max_repeats.value_or(result.max_repeats);
   }
   return result;
 }

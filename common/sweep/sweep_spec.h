@@ -81,6 +81,11 @@ struct RunSpec {
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   // Further attempts after an infrastructure failure.
   int retries = 2;
+  // Adaptive repeats (`ci_target: 1%`): repeat until the 95 % confidence
+  // interval of the mean over repeats is within this fraction of the mean,
+  // or `max_repeats` were made. 0: exactly `repeats`.
+  double ci_target = 0;
+  int max_repeats = 20;
 };
 
 // `run: {platforms: {tx2: {...}}}`: what one platform changes of `run:`.
@@ -93,6 +98,8 @@ struct RunOverride {
   std::optional<int> repeats;
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<int> retries;
+  std::optional<double> ci_target;
+  std::optional<int> max_repeats;
 };
 
 // The `power:` section: how the agent samples power around a run.

@@ -142,6 +142,20 @@ grpc::Status CoordinatorServiceImpl::QueryResults(grpc::ServerContext*, const be
   return grpc::Status::OK;
 }
 
+grpc::Status CoordinatorServiceImpl::GetRunTrace(grpc::ServerContext* context,
+                                                 const benchd::v1::GetRunTraceRequest* request,
+                                                 grpc::ServerWriter<benchd::v1::RunTraceChunk>* writer) {
+  if (auto status = RequirePositiveId(request->run_id(), "run_id"); !status.ok()) return status;
+  bool client_gone = false;
+  const absl::Status read = store_.ReadRunTrace(request->run_id(), [&](benchd::v1::RunTraceChunk chunk) {
+    client_gone = context->IsCancelled() || !writer->Write(chunk);
+    return !client_gone;
+  });
+  if (!read.ok()) return ToGrpcStatus(read);
+  if (client_gone) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  return grpc::Status::OK;
+}
+
 grpc::Status CoordinatorServiceImpl::RerunSweep(grpc::ServerContext*, const benchd::v1::RerunSweepRequest* request,
                                                 benchd::v1::RerunSweepResponse* response) {
   if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;

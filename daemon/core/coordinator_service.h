@@ -32,6 +32,8 @@ class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Serv
                                benchd::v1::ListExperimentsResponse*) override;
   grpc::Status QueryResults(grpc::ServerContext*, const benchd::v1::QueryResultsRequest*,
                             benchd::v1::QueryResultsResponse*) override;
+  grpc::Status GetRunTrace(grpc::ServerContext*, const benchd::v1::GetRunTraceRequest*,
+                           grpc::ServerWriter<benchd::v1::RunTraceChunk>*) override;
   grpc::Status ListAgents(grpc::ServerContext*, const benchd::v1::ListAgentsRequest*,
                           benchd::v1::ListAgentsResponse*) override;
   grpc::Status RerunSweep(grpc::ServerContext*, const benchd::v1::RerunSweepRequest*,

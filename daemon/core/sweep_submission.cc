@@ -1,5 +1,6 @@
 #include "daemon/core/sweep_submission.h"
 
+#include <algorithm>
 #include <map>
 
 #include "common/proto_json.h"
@@ -49,6 +50,10 @@ absl::StatusOr<PlannedSweep> PlanSweep(const std::string& yaml, const std::strin
       settings.set_repeats(run.repeats);
       settings.set_timeout_ms(run.timeout.count());
       settings.set_min_duration_ms(run.min_duration.count());
+      if (run.ci_target > 0) {
+        settings.set_ci_target(run.ci_target);
+        settings.set_max_repeats(std::max(run.max_repeats, run.repeats));
+      }
       settings.mutable_power()->set_sample_hz(spec.power.sample_hz);
       settings.mutable_power()->set_idle_ms(spec.power.idle.count());
       settings.mutable_power()->set_base_ms(spec.power.base.count());

@@ -111,8 +111,9 @@ const std::vector<Statement>& Statements() {
        "RETURNING id"},
       {kInsertRunSettings,
        "INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, min_duration_ms,\n"
-       "                          power_sample_hz, power_idle_ms, power_base_ms, requires)\n"
-       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) RETURNING id"},
+       "                          power_sample_hz, power_idle_ms, power_base_ms, requires, ci_target,\n"
+       "                          max_repeats)\n"
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12) RETURNING id"},
       // The ids of a sweep's $1 experiments, taken from the sequence at once:
       // the returned id is the last one. A default nextval() per COPY row was
       // 7 % of the server's time for a large sweep. The lock (held to commit;
@@ -143,7 +144,7 @@ const std::vector<Statement>& Statements() {
        "       r.latency_count, r.mean_us, r.std_us, r.min_us, r.max_us, r.median_us,\n"
        "       r.p90_us, r.p95_us, r.p99_us, r.ci95_low_us, r.ci95_high_us, r.fps, r.gops,\n"
        "       r.inferences, r.environment::text, r.agent, r.device,\n"
-       "       (SELECT count(*) FROM latency_samples ls WHERE ls.run_id = r.id)\n"
+       "       (SELECT count(*) FROM latency_samples ls WHERE ls.run_id = r.id), r.measurement::text\n"
        "FROM experiments e JOIN runs r ON r.experiment_id = e.id\n"
        "WHERE e.sweep_id = $1 AND e.state = 'succeeded' AND r.state = 'succeeded'\n"
        "ORDER BY e.ordinal, r.id DESC"},
@@ -262,7 +263,7 @@ const std::vector<Statement>& Statements() {
        "  FROM claimed c JOIN run r ON r.experiment_id = c.id)\n"
        "SELECT c.id, c.attempts, c.parameters::text, rs.warmup, rs.iterations, rs.repeats,\n"
        "  rs.timeout_ms, c.config_key, rs.min_duration_ms, rs.power_sample_hz, rs.power_idle_ms,\n"
-       "  rs.power_base_ms, r.id\n"
+       "  rs.power_base_ms, r.id, rs.ci_target, rs.max_repeats\n"
        "FROM claimed c JOIN run r ON r.experiment_id = c.id JOIN run_settings rs ON rs.id = c.settings_id"},
       {kLoseAgentRuns, LoseRuns("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
       {kLoseExpiredRuns, LoseRuns("lease_expires_at < now()", "$1")},
@@ -312,6 +313,21 @@ logged AS (
   SELECT 'run_succeeded', $22, experiment_id, $1, $20, $21, $23 FROM run)
 UPDATE devices d SET consecutive_failures = 0, config_key = coalesce($19, d.config_key)
 FROM agents a WHERE a.id = d.agent_id AND a.name = $20 AND d.name = $21)sql"},
+      // The primary rail's figures as columns, the rest as JSON; one event
+      // when the agent flagged the figures.
+      {kStoreRunMeasurement,
+       "WITH run AS (\n"
+       "  UPDATE runs SET base_w = $2, idle_w = $3, full_w = $4, energy_per_inference_j = $5,\n"
+       "    dynamic_energy_per_inference_j = $6, repeat_count = $7, warnings = $8, measurement = $9::jsonb\n"
+       "  WHERE id = $1 RETURNING experiment_id, agent, device)\n"
+       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
+       "SELECT 'measurement_warning', $10, experiment_id, $1, agent, device, $8 FROM run WHERE $8 <> ''"},
+      {kRunTraceHeader, "SELECT measurement::text FROM runs WHERE id = $1"},
+      {kRunPowerSamples,
+       "SELECT channel, t_ns, watts FROM power_samples WHERE run_id = $1 ORDER BY channel, t_ns"},
+      {kRunLatencySamples,
+       "SELECT repeat, idx, kind, coalesce(t_ns, 0), latency_us FROM latency_samples WHERE run_id = $1\n"
+       "ORDER BY repeat, idx"},
       {kInsertRunMetric,
        "INSERT INTO run_metrics (run_id, position, name, value, unit) VALUES ($1, $2, $3, $4, $5)"},
       {kFailRun, "UPDATE runs SET state = 'failed', finished_at = " + AgentTime("$2") + R"sql(,

@@ -200,6 +200,9 @@ absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sw
           result.set_agent(row[19].as<std::string>());
           result.set_device(row[20].as<std::string>());
           result.set_latency_sample_count(row[21].as<int64_t>());
+          BENCHD_RETURN_IF_ERROR(common::WithContext(
+              common::MergeMeasurementJson(row[22].as<std::string>(), summary),
+              fmt::format("run {}", result.run_id())));
           index_of_run[result.run_id()] = results.size();
           results.push_back(std::move(result));
         }
@@ -213,6 +216,66 @@ absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sw
         }
         return results;
       });
+}
+
+absl::Status PgStore::ReadRunTrace(int64_t run_id, const std::function<bool(benchd::v1::RunTraceChunk)>& sink) {
+  // Keeps each message well under gRPC's size limit: 4096 samples are 64 KiB.
+  constexpr int kSamplesPerChunk = 4096;
+  struct Rows {
+    std::string measurement;
+    pqxx::result power;
+    pqxx::result latency;
+  };
+  // Read first, stream afterwards: a transaction may be rerun, the stream
+  // to the client may not.
+  BENCHD_ASSIGN_OR_RETURN(
+      Rows rows, Transact(*pool_, fmt::format("read the trace of run {}", run_id),
+                          [&](pqxx::work& tx) -> absl::StatusOr<Rows> {
+                            const pqxx::result header = tx.exec_prepared(sql::kRunTraceHeader, run_id);
+                            if (header.empty()) return absl::NotFoundError(fmt::format("no run {}", run_id));
+                            return Rows{header[0][0].as<std::string>(),
+                                        tx.exec_prepared(sql::kRunPowerSamples, run_id),
+                                        tx.exec_prepared(sql::kRunLatencySamples, run_id)};
+                          }));
+  benchd::v1::RunSummary measurement;
+  BENCHD_RETURN_IF_ERROR(common::WithContext(common::MergeMeasurementJson(rows.measurement, measurement),
+                                             fmt::format("run {}", run_id)));
+  benchd::v1::RunTraceChunk chunk;
+  *chunk.mutable_phases() = measurement.power().phases();
+  const auto flush = [&]() {
+    const bool more = sink(std::move(chunk));
+    chunk = benchd::v1::RunTraceChunk();
+    return more;
+  };
+  if (!flush()) return absl::OkStatus();
+  for (const auto& row : rows.power) {
+    const std::string channel = row[0].as<std::string>();
+    if (chunk.has_power() && (chunk.power().channel() != channel || chunk.power().watts_size() >= kSamplesPerChunk)) {
+      if (!flush()) return absl::OkStatus();
+    }
+    benchd::v1::PowerBatch& power = *chunk.mutable_power();
+    power.set_channel(channel);
+    power.add_t_ns(row[1].as<int64_t>());
+    power.add_watts(row[2].as<double>());
+  }
+  if (chunk.has_power() && !flush()) return absl::OkStatus();
+  for (const auto& row : rows.latency) {
+    const int repeat = row[0].as<int>();
+    if (chunk.has_latency() &&
+        (chunk.latency().repeat() != repeat || chunk.latency().latency_us_size() >= kSamplesPerChunk)) {
+      if (!flush()) return absl::OkStatus();
+    }
+    benchd::v1::LatencyBatch& latency = *chunk.mutable_latency();
+    if (latency.latency_us_size() == 0) {
+      latency.set_repeat(repeat);
+      latency.set_first_index(row[1].as<int64_t>());
+      latency.set_kind(static_cast<benchd::v1::LatencyKind>(row[2].as<int>()));
+    }
+    latency.add_t_ns(row[3].as<int64_t>());
+    latency.add_latency_us(row[4].as<double>());
+  }
+  if (chunk.has_latency()) flush();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> PgStore::CountLatencySamples(int64_t run_id) {

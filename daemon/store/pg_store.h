@@ -80,6 +80,8 @@ class PgStore final : public Store {
       const std::string& agent_name, const benchd::v1::Report& report) override;
   [[nodiscard]] absl::StatusOr<std::vector<IngestResult>> IngestReports(
       const std::string& agent_name, const std::vector<benchd::v1::Report>& reports) override;
+  [[nodiscard]] absl::Status ReadRunTrace(int64_t run_id,
+                                          const std::function<bool(benchd::v1::RunTraceChunk)>& sink) override;
   [[nodiscard]] absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) override;
 
   [[nodiscard]] absl::StatusOr<CancelResult> CancelSweep(int64_t sweep_id) override;

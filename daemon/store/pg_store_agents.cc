@@ -98,6 +98,8 @@ absl::StatusOr<Claim> ClaimFromRow(const pqxx::row& row) {
     claim.settings.mutable_power()->set_base_ms(row[11].as<int64_t>());
   }
   claim.run_id = row[12].as<int64_t>();
+  claim.settings.set_ci_target(row[13].as<double>());
+  claim.settings.set_max_repeats(row[14].as<int>());
   return claim;
 }
 

@@ -59,17 +59,20 @@ struct SettingsRow {
   int power_sample_hz = 0;
   int64_t power_idle_ms = 0;
   int64_t power_base_ms = 0;
+  double ci_target = 0;
+  int max_repeats = 0;
   const std::map<std::string, std::string>* requires_labels = nullptr;
 
   static SettingsRow Of(const NewExperiment& experiment) {
     const benchd::v1::RunSettings& s = experiment.settings;
     return {s.warmup(),          s.iterations(),          s.repeats(),
             s.timeout_ms(),      s.min_duration_ms(),     s.power().sample_hz(),
-            s.power().idle_ms(), s.power().base_ms(),     &experiment.requires_labels};
+            s.power().idle_ms(), s.power().base_ms(),     s.ci_target(),
+            s.max_repeats(),     &experiment.requires_labels};
   }
   auto Tie() const {
     return std::tie(warmup, iterations, repeats, timeout_ms, min_duration_ms, power_sample_hz, power_idle_ms,
-                    power_base_ms, *requires_labels);
+                    power_base_ms, ci_target, max_repeats, *requires_labels);
   }
   bool operator<(const SettingsRow& other) const { return Tie() < other.Tie(); }
   bool operator==(const SettingsRow& other) const { return Tie() == other.Tie(); }
@@ -194,7 +197,8 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
       settings_ids.push_back(tx.exec_prepared1(sql::kInsertRunSettings, sweep_id, row.warmup, row.iterations,
                                                row.repeats, row.timeout_ms, row.min_duration_ms,
                                                row.power_sample_hz, row.power_idle_ms, row.power_base_ms,
-                                               JsonText(nlohmann::json(*row.requires_labels)))[0]
+                                               JsonText(nlohmann::json(*row.requires_labels)), row.ci_target,
+                                               row.max_repeats)[0]
                                  .as<int64_t>());
     }
     // COPY: row-by-row INSERTs would cost a round trip per experiment. One

@@ -172,6 +172,31 @@ void CopyPowerSamples(pqxx::work& tx, const LockedRun& run, const benchd::v1::Po
   copy.complete();
 }
 
+std::optional<double> PhaseWatts(bool measured, const benchd::v1::PhasePower& phase) {
+  return measured ? std::optional<double>(phase.avg_w()) : std::nullopt;
+}
+
+void StoreRunMeasurement(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunSummary& summary) {
+  std::optional<double> base_w, idle_w, full_w, energy, dynamic_energy;
+  if (summary.power().rails_size() > 0) {
+    const benchd::v1::RailPower& primary = summary.power().rails(0);
+    base_w = PhaseWatts(primary.has_base(), primary.base());
+    idle_w = PhaseWatts(primary.has_idle(), primary.idle());
+    full_w = PhaseWatts(primary.has_full(), primary.full());
+    if (primary.has_full()) energy = primary.energy_per_inference_j();
+    if (primary.has_dynamic_energy_per_inference_j()) dynamic_energy = primary.dynamic_energy_per_inference_j();
+  }
+  std::string warnings;
+  for (const std::string& warning : summary.warnings()) {
+    if (!warnings.empty()) warnings += "; ";
+    warnings += warning;
+  }
+  const std::optional<int> repeat_count =
+      summary.repeats_size() > 0 ? std::optional<int>(summary.repeats_size()) : std::nullopt;
+  tx.exec_prepared(sql::kStoreRunMeasurement, run.id, base_w, idle_w, full_w, energy, dynamic_energy, repeat_count,
+                   SanitizeText(warnings), common::MeasurementToJson(summary), run.sweep_id);
+}
+
 void StoreRunSucceeded(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunFinished& done,
                        const std::optional<int64_t>& finished_at, const std::string& environment) {
   const auto& summary = done.summary();
@@ -189,6 +214,9 @@ void StoreRunSucceeded(pqxx::work& tx, const LockedRun& run, const benchd::v1::R
     const auto& metric = summary.extra(i);
     tx.exec_prepared(sql::kInsertRunMetric, run.id, i, SanitizeText(metric.name()), metric.value(),
                      SanitizeText(metric.unit()));
+  }
+  if (summary.has_power() || summary.repeats_size() > 0 || summary.warnings_size() > 0) {
+    StoreRunMeasurement(tx, run, summary);
   }
 }
 

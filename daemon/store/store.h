@@ -11,8 +11,9 @@
 // persists after retries, INTERNAL for anything else.
 
 #include <chrono>
-#include <map>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -247,6 +248,11 @@ class Store {
   // Matching events, oldest first (the newest `limit` of them).
   [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(
       const EventFilter& filter) = 0;
+
+  // Streams a run's trace to `sink` in chunks (see RunTraceChunk); stops
+  // early when `sink` returns false. Errors: NOT_FOUND for an unknown run.
+  [[nodiscard]] virtual absl::Status ReadRunTrace(
+      int64_t run_id, const std::function<bool(benchd::v1::RunTraceChunk)>& sink) = 0;
 
   // Counts stored latency samples of a run; used by queries and tests.
   [[nodiscard]] virtual absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) = 0;

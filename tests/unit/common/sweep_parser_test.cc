@@ -76,8 +76,26 @@ INSTANTIATE_TEST_SUITE_P(
                  "bad.yaml:3:12: exclude[0].bacth: unknown parameter 'bacth': not a matrix axis or fixed parameter"},
         BadSweep{"matrix: {batch: [1]}\n", "bad.yaml:1:1: name: missing; every sweep needs a name"},
         BadSweep{"- a\n- b\n", "bad.yaml:1:1: a sweep file must be a map (name:, matrix:, ...)"},
+        BadSweep{"name: s\nrun: {ci_target: 0%}\n",
+                 "bad.yaml:2:18: run.ci_target: '0%' is out of range: between 0% (exclusive) and 50%"},
+        BadSweep{"name: s\nrun: {ci_target: tight}\n",
+                 "bad.yaml:2:18: run.ci_target: expected a percentage such as 1% or a fraction such as 0.01, got "
+                 "'tight'"},
+        BadSweep{"name: s\nrun: {max_repeats: 1}\n",
+                 "bad.yaml:2:20: run.max_repeats: 1 is out of range [2, 1000]"},
         BadSweep{"name: s\nmodel: {topology: MLP, layers: 3}\n",
                  "bad.yaml:2:24: model.layers: unknown key 'layers' (expected one of: topology, dataset)"}));
+
+TEST(SweepParserTest, ReadsAdaptiveRepeatsAsAFraction) {
+  auto percent = ParseSweep("name: s\nrun: {ci_target: 1%, max_repeats: 30}\n", "a.yaml");
+  ASSERT_TRUE(percent.ok()) << percent.status();
+  EXPECT_DOUBLE_EQ(percent->run.ci_target, 0.01);
+  EXPECT_EQ(percent->run.max_repeats, 30);
+  auto fraction = ParseSweep("name: s\nrun: {platforms: {tx2: {ci_target: 0.025}}}\n", "a.yaml");
+  ASSERT_TRUE(fraction.ok()) << fraction.status();
+  EXPECT_DOUBLE_EQ(fraction->RunFor("tx2").ci_target, 0.025);
+  EXPECT_DOUBLE_EQ(fraction->RunFor("ncs2").ci_target, 0);
+}
 
 TEST(SweepParserTest, RefusesOversizedFiles) {
   std::string huge = "name: s\ndescription: \"" + std::string(kMaxSweepFileBytes, 'x') + "\"\n";

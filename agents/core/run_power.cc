@@ -1,0 +1,186 @@
+#include "agents/core/run_power.h"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include "agents/drivers/driver_util.h"
+#include "common/status_util.h"
+#include "spdlog/fmt/fmt.h"
+
+namespace benchd::agent {
+namespace {
+
+// Keeps each message well under gRPC's size limit: 4096 samples are 64 KiB.
+constexpr size_t kSamplesPerBatch = 4096;
+
+benchd::v1::PhasePower ToProto(const power::WindowFigure& figure) {
+  benchd::v1::PhasePower phase;
+  phase.set_avg_w(figure.avg_watts);
+  phase.set_energy_j(figure.energy_j);
+  phase.set_seconds(figure.seconds);
+  phase.set_samples(figure.samples);
+  phase.set_effective_rate_hz(figure.effective_rate_hz);
+  phase.set_from_counter(figure.from_counter);
+  return phase;
+}
+
+// The average over every window of `phase`, or nothing when it was not
+// marked; a window the samples do not cover becomes a warning.
+void FillPhase(const power::RailTrace& trace, const power::PhaseTimeline& timeline, power::Phase phase,
+               const std::string& rail, benchd::v1::PhasePower* out, std::vector<std::string>& warnings) {
+  const std::vector<power::Window> windows = timeline.WindowsOf(phase);
+  if (windows.empty()) return;
+  absl::StatusOr<power::WindowFigure> figure = power::IntegrateWindows(trace, windows);
+  if (!figure.ok()) {
+    warnings.push_back(fmt::format("rail {}: no {} power: {}", rail, power::PhaseName(phase),
+                                   std::string(figure.status().message())));
+    return;
+  }
+  *out = ToProto(*figure);
+}
+
+}  // namespace
+
+RunPowerSession::~RunPowerSession() { Abandon(); }
+
+absl::Status RunPowerSession::Begin(std::chrono::milliseconds base, const std::atomic<bool>& cancel) {
+  monitor_.Drain();  // samples of an earlier, abandoned run
+  dropped_at_begin_ = monitor_.dropped_samples();
+  BENCHD_RETURN_IF_ERROR(common::WithContext(monitor_.Start(), "start power sampling"));
+  running_ = true;
+  const int64_t started = MonotonicNowNs();
+  if (!WaitForEveryRailAt(started, &cancel)) {
+    if (cancel) return absl::CancelledError("the run was cancelled");
+    return absl::UnavailableError(fmt::format("power sampling: no sample of every rail within {} ms (rails: {})",
+                                              kSampleDeadline.count(),
+                                              fmt::join(monitor_.rails().Names(), ", ")));
+  }
+  if (base.count() <= 0) return absl::OkStatus();
+  const int64_t base_start = MonotonicNowNs();
+  timeline_.Add(power::Phase::kBase, base_start).IgnoreError();
+  // The base window is a measurement the agent holds, not a wait for an
+  // event: nothing runs on the device meanwhile.
+  const auto until = std::chrono::steady_clock::now() + base;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel) return absl::CancelledError("the run was cancelled");
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(10), until - std::chrono::steady_clock::now()));
+    DrainIntoTrace();
+  }
+  timeline_.Add(power::Phase::kEnd, MonotonicNowNs()).IgnoreError();
+  return absl::OkStatus();
+}
+
+void RunPowerSession::DriverStarting() { driver_start_ns_ = MonotonicNowNs(); }
+
+RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& driver_marks, int64_t inferences) {
+  RunPowerOutcome outcome;
+  const int64_t driver_end = MonotonicNowNs();
+  benchd::v1::PowerSummary& summary = outcome.summary;
+  if (driver_marks.empty()) {
+    timeline_.Add(power::Phase::kMeasure, driver_start_ns_).IgnoreError();
+    summary.set_phase_source("agent");
+  } else {
+    for (const PhaseMark& mark : driver_marks) {
+      if (absl::Status added = timeline_.Add(mark.phase, mark.t_ns); !added.ok()) {
+        outcome.warnings.push_back("driver phase marks out of order: " + std::string(added.message()));
+      }
+    }
+    summary.set_phase_source("driver");
+  }
+  const int64_t end = std::max(driver_end, timeline_.marks().empty() ? driver_end : timeline_.marks().back().t_ns);
+  timeline_.Add(power::Phase::kEnd, end).IgnoreError();
+  if (!WaitForEveryRailAt(end, nullptr)) {
+    outcome.warnings.push_back("power sampling: some rail gave no sample after the run ended; its last window is cut");
+  }
+  monitor_.Stop();
+  running_ = false;
+  DrainIntoTrace();
+
+  for (const power::PhaseTimeline::Mark& mark : timeline_.marks()) {
+    benchd::v1::PhaseMark* out = summary.add_phases();
+    out->set_phase(std::string(power::PhaseName(mark.phase)));
+    out->set_t_ns(mark.t_ns);
+  }
+  const uint64_t dropped = monitor_.dropped_samples() - dropped_at_begin_;
+  summary.set_dropped_samples(static_cast<int64_t>(dropped));
+  if (dropped > 0) outcome.warnings.push_back(fmt::format("power sampling dropped {} samples", dropped));
+
+  // Rails in registration order: the first configured source's first rail
+  // is the primary one.
+  const std::vector<std::string> names = monitor_.rails().Names();
+  // Indices, not pointers: adding a batch moves the others.
+  std::map<uint32_t, size_t> open_batch;
+  for (const power::PowerSample& sample : samples_) {
+    auto it = open_batch.find(sample.rail);
+    if (it == open_batch.end() ||
+        static_cast<size_t>(outcome.batches[it->second].watts_size()) >= kSamplesPerBatch) {
+      outcome.batches.emplace_back().set_channel(sample.rail < names.size() ? names[sample.rail]
+                                                                           : fmt::format("rail{}", sample.rail));
+      it = open_batch.insert_or_assign(sample.rail, outcome.batches.size() - 1).first;
+    }
+    benchd::v1::PowerBatch& batch = outcome.batches[it->second];
+    batch.add_t_ns(sample.t_ns);
+    batch.add_watts(sample.watts);
+  }
+  for (uint32_t id = 0; id < names.size(); ++id) {
+    const power::RailTrace* trace = trace_.Rail(id);
+    if (trace == nullptr) continue;
+    benchd::v1::RailPower* rail = summary.add_rails();
+    rail->set_rail(names[id]);
+    FillPhase(*trace, timeline_, power::Phase::kBase, names[id], rail->mutable_base(), outcome.warnings);
+    if (inferences <= 0) {
+      outcome.warnings.push_back(fmt::format("rail {}: no energy per inference: the run reported no inferences",
+                                             names[id]));
+      continue;
+    }
+    absl::StatusOr<power::InferenceEnergy> energy = power::EnergyPerInference(*trace, timeline_, inferences);
+    if (!energy.ok()) {
+      outcome.warnings.push_back(fmt::format("rail {}: no full power: {}", names[id], std::string(energy.status().message())));
+      continue;
+    }
+    *rail->mutable_full() = ToProto(energy->measure);
+    if (energy->idle) *rail->mutable_idle() = ToProto(*energy->idle);
+    rail->set_energy_per_inference_j(energy->joules_per_inference);
+    if (energy->dynamic_joules_per_inference) {
+      rail->set_dynamic_energy_per_inference_j(*energy->dynamic_joules_per_inference);
+    }
+  }
+  return outcome;
+}
+
+void RunPowerSession::Abandon() {
+  if (!running_) return;
+  monitor_.Stop();
+  running_ = false;
+  monitor_.Drain();
+}
+
+void RunPowerSession::DrainIntoTrace() {
+  std::vector<power::PowerSample> drained = monitor_.Drain();
+  if (drained.empty()) return;
+  trace_.Add(drained);
+  samples_.insert(samples_.end(), drained.begin(), drained.end());
+}
+
+bool RunPowerSession::WaitForEveryRailAt(int64_t t_ns, const std::atomic<bool>* cancel) {
+  const auto deadline = std::chrono::steady_clock::now() + kSampleDeadline;
+  while (true) {
+    DrainIntoTrace();
+    const size_t rails = monitor_.rails().Names().size();
+    bool all = rails > 0;
+    for (uint32_t id = 0; all && id < rails; ++id) {
+      const power::RailTrace* trace = trace_.Rail(id);
+      all = trace != nullptr && !trace->t_ns.empty() && trace->t_ns.back() >= t_ns;
+    }
+    if (all) return true;
+    if (cancel != nullptr && *cancel) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    monitor_.WaitForSamples(1, std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                                        std::chrono::milliseconds(50)));
+  }
+}
+
+}  // namespace benchd::agent

@@ -1,0 +1,124 @@
+// RunPowerSession over a real PowerMonitor sampling a fake hwmon tree at
+// 1 kHz on the real monotonic clock: the windows are real time, which is
+// what the session measures.
+#include "agents/core/run_power.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "agents/drivers/driver_util.h"
+
+namespace benchd::agent {
+namespace {
+
+class RunPowerSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("run-power-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_ / "hwmon0");
+    Write("hwmon0/name", "board0\n");
+    Write("hwmon0/power1_label", "board\n");
+    Write("hwmon0/power1_input", "5000000\n");  // 5 W in µW
+    power::PowerSourceConfig source;
+    source.type = power::PowerSourceType::kHwmon;
+    source.path = dir_.string();
+    source.rate_hz = 1000;
+    auto monitor = power::PowerMonitor::Create({source}, clock_, {});
+    ASSERT_TRUE(monitor.ok()) << monitor.status();
+    monitor_ = *std::move(monitor);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+
+  // Lets `ms` of real time pass: a power window is a length of time.
+  static void Hold(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+  std::filesystem::path dir_;
+  power::MonotonicClock clock_;
+  std::unique_ptr<power::PowerMonitor> monitor_;
+};
+
+TEST_F(RunPowerSessionTest, FiguresFromDriverMarksAndTheAgentsBaseWindow) {
+  RunPowerSession session(*monitor_);
+  const std::atomic<bool> cancel{false};
+  ASSERT_TRUE(session.Begin(std::chrono::milliseconds(30), cancel).ok());
+  const int64_t idle = MonotonicNowNs();
+  Hold(20);
+  const int64_t measure = MonotonicNowNs();
+  Hold(40);
+  const int64_t end = MonotonicNowNs();
+  const RunPowerOutcome outcome = session.Finish(
+      {{power::Phase::kIdle, idle}, {power::Phase::kMeasure, measure}, {power::Phase::kCooldown, end}}, 100);
+
+  EXPECT_TRUE(outcome.warnings.empty()) << outcome.warnings.front();
+  const benchd::v1::PowerSummary& summary = outcome.summary;
+  EXPECT_EQ(summary.phase_source(), "driver");
+  ASSERT_EQ(summary.rails_size(), 1);
+  const benchd::v1::RailPower& rail = summary.rails(0);
+  EXPECT_EQ(rail.rail(), "board");
+  EXPECT_NEAR(rail.base().avg_w(), 5, 1e-9);
+  EXPECT_NEAR(rail.base().seconds(), 0.030, 0.010);
+  EXPECT_NEAR(rail.idle().avg_w(), 5, 1e-9);
+  EXPECT_NEAR(rail.full().avg_w(), 5, 1e-9);
+  EXPECT_NEAR(rail.full().seconds(), (end - measure) * 1e-9, 1e-12);
+  EXPECT_NEAR(rail.energy_per_inference_j(), 5 * (end - measure) * 1e-9 / 100, 1e-12);
+  EXPECT_NEAR(rail.dynamic_energy_per_inference_j(), 0, 1e-9);
+  EXPECT_GT(rail.full().samples(), 10);
+  EXPECT_GT(rail.full().effective_rate_hz(), 250);
+
+  // base, end (of base), idle, measure, cooldown, end.
+  ASSERT_EQ(summary.phases_size(), 6);
+  EXPECT_EQ(summary.phases(0).phase(), "base");
+  EXPECT_EQ(summary.phases(1).phase(), "end");
+  EXPECT_EQ(summary.phases(3).phase(), "measure");
+  EXPECT_EQ(summary.phases(3).t_ns(), measure);
+  EXPECT_EQ(summary.phases(5).phase(), "end");
+
+  int64_t batched = 0;
+  for (const benchd::v1::PowerBatch& batch : outcome.batches) {
+    EXPECT_EQ(batch.channel(), "board");
+    EXPECT_EQ(batch.t_ns_size(), batch.watts_size());
+    batched += batch.watts_size();
+  }
+  EXPECT_GE(batched, rail.full().samples() + rail.base().samples());
+}
+
+TEST_F(RunPowerSessionTest, RunWithoutInferencesGetsAWarningInsteadOfAFigure) {
+  RunPowerSession session(*monitor_);
+  const std::atomic<bool> cancel{false};
+  ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
+  const int64_t measure = MonotonicNowNs();
+  Hold(10);
+  const RunPowerOutcome outcome =
+      session.Finish({{power::Phase::kMeasure, measure}, {power::Phase::kEnd, MonotonicNowNs()}}, 0);
+  ASSERT_EQ(outcome.warnings.size(), 1u);
+  EXPECT_NE(outcome.warnings[0].find("no energy per inference"), std::string::npos) << outcome.warnings[0];
+  ASSERT_EQ(outcome.summary.rails_size(), 1);
+  EXPECT_FALSE(outcome.summary.rails(0).has_full());
+}
+
+TEST_F(RunPowerSessionTest, MarksBeforeSamplingStartedAreReportedNotExtrapolated) {
+  RunPowerSession session(*monitor_);
+  const std::atomic<bool> cancel{false};
+  const int64_t too_early = MonotonicNowNs() - 1'000'000'000;
+  ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
+  const RunPowerOutcome outcome =
+      session.Finish({{power::Phase::kMeasure, too_early}, {power::Phase::kEnd, MonotonicNowNs()}}, 10);
+  ASSERT_FALSE(outcome.warnings.empty());
+  EXPECT_NE(outcome.warnings[0].find("not covered"), std::string::npos) << outcome.warnings[0];
+}
+
+TEST_F(RunPowerSessionTest, CancelDuringTheBaseWindowStopsTheRun) {
+  RunPowerSession session(*monitor_);
+  const std::atomic<bool> cancel{true};
+  EXPECT_EQ(session.Begin(std::chrono::seconds(60), cancel).code(), absl::StatusCode::kCancelled);
+}
+
+}  // namespace
+}  // namespace benchd::agent
