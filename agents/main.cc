@@ -52,6 +52,20 @@ int Run(int argc, char** argv) {
   if (!name.empty()) config->name = name;
   if (!log_level.empty()) config->log_level = log_level;
   if (check_config) {
+    // Rails are discovered by name: a wrong one is a configuration error
+    // worth catching before the agent starts.
+    benchd::agent::power::MonotonicClock clock;
+    for (const benchd::agent::DeviceConfig& device : config->devices) {
+      if (device.power.empty()) continue;
+      auto monitor = benchd::agent::power::PowerMonitor::Create(device.power, clock, {});
+      if (!monitor.ok()) {
+        std::cerr << "bench-agent: device '" << device.name << "': " << monitor.status().message() << "\n";
+        return 2;
+      }
+      std::cout << "device " << device.name << ": power rails";
+      for (const std::string& rail : (*monitor)->rails().Names()) std::cout << " " << rail;
+      std::cout << "\n";
+    }
     std::cout << "configuration is valid: " << config->devices.size() << " device(s)\n";
     return 0;
   }

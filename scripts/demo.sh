@@ -87,6 +87,11 @@ if [ "${BENCHD_DEMO_SIMLAB:-1}" != 0 ]; then
   done
   printf '001.JPEG\n002.JPEG\n' >"$lab/images.list"
   for variant in libedgetpu1-max libedgetpu1-std; do echo "simulated runtime" >"$lab/$variant/libedgetpu.so.1"; done
+  # Power rails of the boards with a simulated meter, at their base power
+  # until a run drives them (the agent discovers the rails at start-up).
+  "$bin/sim-power-rails" --dir "$lab/power/tx2" --layout ina3221 --platform tx2
+  "$bin/sim-power-rails" --dir "$lab/power/ncs2" --layout hwmon --platform ncs2
+  "$bin/sim-power-rails" --dir "$lab/power/edgetpu" --layout hwmon --platform edgetpu
 
   # One simulated board per MCU, answering on a pseudo-terminal linked where
   # the device's serial_port points; the agent opens the ports at start-up.

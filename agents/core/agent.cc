@@ -5,13 +5,12 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
+#include "agents/core/agent_version.h"
 #include "agents/drivers/driver_registry.h"
 #include "common/status_util.h"
 
 namespace benchd::agent {
 namespace {
-
-constexpr char kAgentVersion[] = "benchd-agent 0.1.0";
 
 std::string Hostname() {
   char host[256] = {};
@@ -63,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
     auto worker = std::make_unique<DeviceWorker>(
         device, config.name, std::move(*driver), config.work_dir,
         [raw = agent.get()](int64_t run_id, benchd::v1::Report body) { raw->Report(run_id, std::move(body)); },
-        std::move(monitor));
+        std::move(monitor), RunEnvironment(*probed, device.sensors));
     agent->workers_[device.name] = std::move(worker);
   }
   if (agent->workers_.empty()) return absl::FailedPreconditionError("no usable device: every probe failed");

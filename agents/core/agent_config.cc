@@ -71,7 +71,7 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadDomains(cons
 
 absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node& node, const std::string& path) {
   BENCHD_RETURN_IF_ERROR(ctx.CheckMap(node, path, {"name", "driver", "platform", "labels", "options", "health_check",
-                                                 "health_check_timeout", "domains", "power"}));
+                                                 "health_check_timeout", "domains", "power", "sensors"}));
   DeviceConfig device;
   for (const char* required : {"name", "driver", "platform"}) {
     if (!node[required]) return ctx.ErrorAt(node, JoinPath(path, required), "missing");
@@ -97,6 +97,9 @@ absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node
   }
   if (node["domains"]) {
     BENCHD_ASSIGN_OR_RETURN(device.domains, ReadDomains(ctx, node["domains"], JoinPath(path, "domains")));
+  }
+  if (node["sensors"]) {
+    BENCHD_ASSIGN_OR_RETURN(device.sensors, ReadStringMap(ctx, node["sensors"], JoinPath(path, "sensors")));
   }
   if (node["power"]) {
     BENCHD_ASSIGN_OR_RETURN(device.power, power::ReadPowerSources(ctx, node["power"], JoinPath(path, "power")));

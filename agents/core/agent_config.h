@@ -17,6 +17,7 @@
 //       health_check: [/usr/local/bin/cpu-selftest, --quick]
 //       health_check_timeout: 30s
 //       domains: {precision: [INT8, FP32], batch: [1, 8]}
+//       sensors: {soc_temp_mc: /sys/class/thermal/thermal_zone0/temp}
 //       power:                      # agents/power/power_config.h
 //         - {type: rapl, rails: [package-0], rate_hz: 1000}
 
@@ -49,6 +50,9 @@ struct DeviceConfig {
   // Where the device's power is read; the first source's first rail is its
   // primary rail. Empty: no power figures.
   std::vector<power::PowerSourceConfig> power;
+  // Files read when every run starts and ends (clocks, temperatures), name
+  // to path; recorded raw in the run's environment (run_environment.h).
+  std::map<std::string, std::string> sensors;
 };
 
 struct AgentConfig {

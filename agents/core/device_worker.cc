@@ -29,13 +29,15 @@ benchd::v1::FailureKind KindOf(const absl::Status& status) {
 }  // namespace
 
 DeviceWorker::DeviceWorker(DeviceConfig device, std::string agent_name, std::unique_ptr<Driver> driver,
-                           std::string work_dir, ReportSink sink, std::unique_ptr<power::PowerMonitor> power)
+                           std::string work_dir, ReportSink sink, std::unique_ptr<power::PowerMonitor> power,
+                           RunEnvironment run_environment)
     : device_(std::move(device)),
       agent_name_(std::move(agent_name)),
       driver_(std::move(driver)),
       work_dir_(std::move(work_dir)),
       sink_(std::move(sink)),
-      power_(std::move(power)) {}
+      power_(std::move(power)),
+      run_environment_(std::move(run_environment)) {}
 
 DeviceWorker::~DeviceWorker() { Stop(); }
 
@@ -180,6 +182,7 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   std::error_code error;
   std::filesystem::create_directories(request.work_dir, error);
 
+  run_environment_.RunStarting();
   // Power sampling starts before the device is touched, so the base window
   // sees it with nothing running.
   std::optional<RunPowerSession> power_session;
@@ -260,6 +263,7 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   environment["device"] = device_.name;
   environment["driver"] = device_.driver;
   environment["platform"] = device_.platform;
+  run_environment_.Complete(*finished->mutable_environment());
   *finished->mutable_finished_at() = TimeUtil::GetCurrentTime();
   if (result.ok()) {
     spdlog::info("run={} device={}: succeeded, mean {:.1f} us over {} samples", run_id, device_.name,

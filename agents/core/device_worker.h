@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "agents/core/agent_config.h"
+#include "agents/core/run_environment.h"
 #include "agents/drivers/driver.h"
 #include "agents/power/power_monitor.h"
 #include "benchd/v1/agent_service.pb.h"
@@ -39,7 +40,8 @@ class DeviceWorker {
  public:
   // `power` may be null: the device has no power source.
   DeviceWorker(DeviceConfig device, std::string agent_name, std::unique_ptr<Driver> driver, std::string work_dir,
-               ReportSink sink, std::unique_ptr<power::PowerMonitor> power = nullptr);
+               ReportSink sink, std::unique_ptr<power::PowerMonitor> power = nullptr,
+               RunEnvironment run_environment = RunEnvironment({}, {}));
   ~DeviceWorker();
 
   const DeviceConfig& device() const { return device_; }
@@ -81,6 +83,7 @@ class DeviceWorker {
   const std::string work_dir_;
   ReportSink sink_;
   std::unique_ptr<power::PowerMonitor> power_;
+  RunEnvironment run_environment_;  // worker thread only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -89,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "agent.yaml:2:5: devices[0].platform: missing"},
         BadConfig{"devices:\n  - {name: d, driver: x, platform: y, colour: red}\n",
                   "agent.yaml:2:39: devices[0].colour: unknown key 'colour' (expected one of: name, driver, platform, "
-                  "labels, options, health_check, health_check_timeout, domains, power)"},
+                  "labels, options, health_check, health_check_timeout, domains, power, sensors)"},
         BadConfig{"devices:\n  - {name: d, driver: x, platform: y}\n  - {name: d, driver: x, platform: y}\n",
                   "agent.yaml:3:12: devices[1].name: device name 'd' is used twice"},
         BadConfig{"agent: {reconnect_max: soon}\ndevices: [{name: d, driver: x, platform: y}]\n",
