@@ -141,6 +141,67 @@ TEST_F(IngestTest, SucceededRunIsAResultWithItsSummary) {
   EXPECT_EQ(progress->eta_ms(), 6000);
 }
 
+TEST_F(IngestTest, PowerRepeatsAndWarningsRoundTripAndTheTraceReadsBack) {
+  Ingest("a", StartedReport(claim_.run_id, 1));
+  Ingest("a", LatencyReport(claim_.run_id, 2, 0, 0, {100, 110}, {1000, 2000}));
+  benchd::v1::Report power;
+  power.set_run_id(claim_.run_id);
+  power.set_seq(3);
+  power.mutable_power_batch()->set_channel("VDD_IN");
+  for (int i = 0; i < 5000; ++i) {  // more than one trace chunk
+    power.mutable_power_batch()->add_t_ns(i);
+    power.mutable_power_batch()->add_watts(7.5);
+  }
+  Ingest("a", power);
+  benchd::v1::Report done = SucceededReport(claim_.run_id, 4);
+  benchd::v1::RunSummary& summary = *done.mutable_run_finished()->mutable_summary();
+  benchd::v1::PowerSummary& measured = *summary.mutable_power();
+  measured.set_phase_source("driver");
+  benchd::v1::PhaseMark* mark = measured.add_phases();
+  mark->set_phase("measure");
+  mark->set_t_ns(500);
+  benchd::v1::RailPower* rail = measured.add_rails();
+  rail->set_rail("VDD_IN");
+  rail->mutable_base()->set_avg_w(1.8);
+  rail->mutable_full()->set_avg_w(7.5);
+  rail->mutable_full()->set_samples(4000);
+  rail->set_energy_per_inference_j(0.0015);
+  rail->set_dynamic_energy_per_inference_j(0.0011);
+  summary.add_repeats()->set_mean_us(105);
+  *summary.add_warnings() = "repeats disagree";
+  Ingest("a", done);
+
+  EXPECT_EQ(RunValue("base_w"), "1.8");
+  EXPECT_EQ(RunValue("idle_w"), "");  // not measured: NULL
+  EXPECT_EQ(RunValue("full_w"), "7.5");
+  EXPECT_EQ(RunValue("energy_per_inference_j"), "0.0015");
+  EXPECT_EQ(RunValue("repeat_count"), "1");
+  EXPECT_EQ(RunValue("warnings"), "repeats disagree");
+  EXPECT_EQ(Value("SELECT message FROM events WHERE kind = 'measurement_warning'"), "repeats disagree");
+  auto results = store_->QueryResults(sweep_id_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals((*results)[0].summary(), summary)) << (*results)[0].summary().DebugString();
+
+  std::vector<benchd::v1::RunTraceChunk> chunks;
+  ASSERT_TRUE(store_->ReadRunTrace(claim_.run_id, [&](benchd::v1::RunTraceChunk chunk) {
+    chunks.push_back(std::move(chunk));
+    return true;
+  }).ok());
+  ASSERT_EQ(chunks.size(), 4u);  // phases, 4096 + 904 power samples, latencies
+  EXPECT_EQ(chunks[0].phases_size(), 1);
+  EXPECT_EQ(chunks[1].power().watts_size(), 4096);
+  EXPECT_EQ(chunks[2].power().watts_size(), 904);
+  EXPECT_EQ(chunks[2].power().channel(), "VDD_IN");
+  EXPECT_EQ(chunks[3].latency().latency_us_size(), 2);
+  EXPECT_EQ(chunks[3].latency().t_ns(1), 2000);
+  int calls = 0;
+  ASSERT_TRUE(store_->ReadRunTrace(claim_.run_id, [&](benchd::v1::RunTraceChunk) { return ++calls < 2; }).ok());
+  EXPECT_EQ(calls, 2);  // the reader stopped it
+  EXPECT_EQ(store_->ReadRunTrace(424242, [](benchd::v1::RunTraceChunk) { return true; }).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(IngestTest, MeasurementFailureFailsTheExperimentWithoutRetry) {
   Ingest("a", StartedReport(claim_.run_id, 1));
   auto result =

@@ -43,6 +43,28 @@ TEST(ResultsViewTest, PlatformFirstThenSortedParametersThenSummary) {
   EXPECT_EQ(std::get<double>(view.rows[1][1]), 0.25);
 }
 
+TEST(ResultsViewTest, PowerAndRepeatColumnsOnlyWhenSomeRunHasThem) {
+  const benchd::v1::Result plain = MakeResult(1, "host-cpu", 8, 100.0);
+  EXPECT_THAT(ColumnNames(BuildResultsView({plain})), ::testing::Not(::testing::Contains("full_w")));
+
+  benchd::v1::Result measured = MakeResult(2, "tx2", 8, 1000.0);
+  benchd::v1::RailPower* rail = measured.mutable_summary()->mutable_power()->add_rails();
+  rail->mutable_base()->set_avg_w(1.8);
+  rail->mutable_full()->set_avg_w(9.3);
+  rail->set_energy_per_inference_j(0.00149);
+  measured.mutable_summary()->add_repeats();
+  measured.mutable_summary()->add_repeats();
+  *measured.mutable_summary()->add_warnings() = "latency drifts";
+  const ResultsView view = BuildResultsView({plain, measured});
+  const std::vector<std::string> names = ColumnNames(view);
+  ASSERT_THAT(names, ::testing::IsSupersetOf({"base_w", "idle_w", "full_w", "mj_per_inference",
+                                              "dynamic_mj_per_inference", "repeats", "warnings"}));
+  std::ostringstream csv;
+  RenderResultsCsv(view, csv);
+  // Idle was not measured: empty, not zero; energies in mJ.
+  EXPECT_THAT(csv.str(), HasSubstr(",1.8,,9.3,1.49,,2,latency drifts\n"));
+}
+
 TEST(ResultsViewTest, ParameterNamedLikeASummaryColumnIsRenamed) {
   benchd::v1::Result result = MakeResult(1, "host-cpu", 8, 100.0);
   (*result.mutable_parameters()->mutable_values())["device"].set_string_value("cpu0");

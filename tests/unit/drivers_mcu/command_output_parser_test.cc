@@ -48,6 +48,36 @@ TEST(CommandOutputParserTest, KeyValueTokensSplitOnBlanksAndCommas) {
   EXPECT_THAT(output->latency_us, ElementsAre(812.5, 800.0));
 }
 
+TEST(CommandOutputParserTest, PhaseLinesAndSampleTimesOnTheMonotonicClock) {
+  const CommandOutputSpec kv = SpecOrDie("kv", "latency_us=lat");
+  absl::StatusOr<CommandOutput> output =
+      ParseCommandOutput(kv, "phase=idle t_ns=100\nphase=measure t_ns=200\nlat=5 t_ns=205\nlat=6 t_ns=211\n"
+                             "phase=end t_ns=211\n");
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_THAT(output->latency_us, ElementsAre(5.0, 6.0));
+  EXPECT_THAT(output->t_ns, ElementsAre(205, 211));
+  ASSERT_EQ(output->phases.size(), 3u);
+  EXPECT_EQ(output->phases[1].phase, "measure");
+  EXPECT_EQ(output->phases[1].t_ns, 200);
+
+  // Times count only when every sample has one.
+  output = ParseCommandOutput(kv, "lat=5 t_ns=205\nlat=6\n");
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_TRUE(output->t_ns.empty());
+
+  const CommandOutputSpec jsonl = SpecOrDie("jsonl", "latency_ms=ms");
+  output = ParseCommandOutput(jsonl, "{\"phase\": \"measure\", \"t_ns\": 7}\n{\"ms\": 1.5, \"t_ns\": 9}\n");
+  ASSERT_TRUE(output.ok()) << output.status();
+  ASSERT_EQ(output->phases.size(), 1u);
+  EXPECT_THAT(output->t_ns, ElementsAre(9));
+
+  output = ParseCommandOutput(kv, "phase=measure\nlat=5\n");
+  EXPECT_EQ(output.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(output.status().message(), HasSubstr("line 1: phase 'measure' without t_ns"));
+  output = ParseCommandOutput(kv, "lat=5 t_ns=soon\n");
+  EXPECT_EQ(output.status().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(CommandOutputParserTest, BadValuesAndMissingLatencyAreDataLoss) {
   const CommandOutputSpec spec = SpecOrDie("kv", "latency_s=t");
   absl::StatusOr<CommandOutput> output = ParseCommandOutput(spec, "t=0.5\nt=fast\n");

@@ -118,6 +118,37 @@ TEST(EnergyTest, EnergyPerInferenceWithAndWithoutIdle) {
   EXPECT_EQ(EnergyPerInference(trace, open, 1).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(EnergyTest, EnergyPerInferenceAddsUpEveryRepeatsMeasureWindow) {
+  // Two repeats measured at 8 W for 1 s each, with 3 W idle between them;
+  // the second is 10 W: 18 J over 2 s for 100 inferences.
+  const RailTrace trace = Sampled(
+      [](double s) { return s >= 1 && s <= 2 ? 8.0 : s >= 3 && s <= 4 ? 10.0 : 3.0; }, kSecond / 1000, 5 * kSecond);
+  PhaseTimeline phases;
+  ASSERT_TRUE(phases.Add(Phase::kIdle, kSecond / 2).ok());
+  ASSERT_TRUE(phases.Add(Phase::kMeasure, kSecond).ok());
+  ASSERT_TRUE(phases.Add(Phase::kEnd, 2 * kSecond).ok());
+  ASSERT_TRUE(phases.Add(Phase::kIdle, 5 * kSecond / 2).ok());
+  ASSERT_TRUE(phases.Add(Phase::kMeasure, 3 * kSecond).ok());
+  ASSERT_TRUE(phases.Add(Phase::kCooldown, 4 * kSecond).ok());
+  ASSERT_EQ(phases.WindowsOf(Phase::kMeasure).size(), 2u);
+  auto result = EnergyPerInference(trace, phases, 100);
+  ASSERT_TRUE(result.ok()) << result.status();
+  // The steps fall on samples at the window edges: nothing of them leaks in.
+  EXPECT_NEAR(result->measure.energy_j, 18.0, 1e-9);
+  EXPECT_NEAR(result->measure.seconds, 2.0, 1e-12);
+  EXPECT_NEAR(result->joules_per_inference, result->measure.energy_j / 100, 1e-12);
+  ASSERT_TRUE(result->idle.has_value());
+  EXPECT_NEAR(result->idle->seconds, 1.0, 1e-12);
+  EXPECT_EQ(IntegrateWindows(trace, {}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PhaseTimelineTest, PhaseNamesRoundTrip) {
+  for (Phase phase : {Phase::kBase, Phase::kIdle, Phase::kWarmup, Phase::kMeasure, Phase::kCooldown, Phase::kEnd}) {
+    EXPECT_EQ(PhaseFromName(PhaseName(phase)), phase);
+  }
+  EXPECT_FALSE(PhaseFromName("measuring").has_value());
+}
+
 TEST(PhaseTimelineTest, APhaseRunsToTheNextMarkAndMarksStayInOrder) {
   PhaseTimeline phases;
   ASSERT_TRUE(phases.Add(Phase::kWarmup, 10).ok());
