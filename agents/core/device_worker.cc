@@ -188,7 +188,11 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   std::optional<RunPowerSession> power_session;
   absl::Status power_started = absl::OkStatus();
   if (power_ != nullptr) {
-    power_session.emplace(*power_);
+    power_session.emplace(*power_, [&emit](benchd::v1::PowerBatch batch) {
+      benchd::v1::Report report;
+      *report.mutable_power_batch() = std::move(batch);
+      emit(std::move(report));
+    });
     power_started = power_session->Begin(std::chrono::milliseconds(request.settings.power().base_ms()),
                                          cancel_current_);
   }
@@ -219,11 +223,6 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
     if (!repeated->driver_marked_phases) measured.summary.set_phase_source("agent");
     *result->summary.mutable_power() = std::move(measured.summary);
     for (std::string& warning : measured.warnings) *result->summary.add_warnings() = std::move(warning);
-    for (benchd::v1::PowerBatch& batch : measured.batches) {
-      benchd::v1::Report batch_report;
-      *batch_report.mutable_power_batch() = std::move(batch);
-      emit(std::move(batch_report));
-    }
   } else if (power_session) {
     power_session->Abandon();
   }

@@ -11,9 +11,6 @@
 namespace benchd::agent {
 namespace {
 
-// Keeps each message well under gRPC's size limit: 4096 samples are 64 KiB.
-constexpr size_t kSamplesPerBatch = 4096;
-
 benchd::v1::PhasePower ToProto(const power::WindowFigure& figure) {
   benchd::v1::PhasePower phase;
   phase.set_avg_w(figure.avg_watts);
@@ -49,6 +46,15 @@ absl::Status RunPowerSession::Begin(std::chrono::milliseconds base, const std::a
   dropped_at_begin_ = monitor_.dropped_samples();
   BENCHD_RETURN_IF_ERROR(common::WithContext(monitor_.Start(), "start power sampling"));
   running_ = true;
+  drainer_ = std::jthread([this](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      {
+        std::unique_lock lock(mu_);
+        drain_wake_.wait_for(lock, stop, kDrainInterval, [] { return false; });
+      }
+      if (!stop.stop_requested()) DrainIntoTrace();
+    }
+  });
   const int64_t started = MonotonicNowNs();
   if (!WaitForEveryRailAt(started, &cancel)) {
     if (cancel) return absl::CancelledError("the run was cancelled");
@@ -66,37 +72,30 @@ absl::Status RunPowerSession::Begin(std::chrono::milliseconds base, const std::a
     if (cancel) return absl::CancelledError("the run was cancelled");
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
         std::chrono::milliseconds(10), until - std::chrono::steady_clock::now()));
-    DrainIntoTrace();
   }
   timeline_.Add(power::Phase::kEnd, MonotonicNowNs()).IgnoreError();
   return absl::OkStatus();
 }
 
-void RunPowerSession::DriverStarting() { driver_start_ns_ = MonotonicNowNs(); }
-
 RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& driver_marks, int64_t inferences) {
   RunPowerOutcome outcome;
   const int64_t driver_end = MonotonicNowNs();
   benchd::v1::PowerSummary& summary = outcome.summary;
-  if (driver_marks.empty()) {
-    timeline_.Add(power::Phase::kMeasure, driver_start_ns_).IgnoreError();
-    summary.set_phase_source("agent");
-  } else {
-    for (const PhaseMark& mark : driver_marks) {
-      if (absl::Status added = timeline_.Add(mark.phase, mark.t_ns); !added.ok()) {
-        outcome.warnings.push_back("driver phase marks out of order: " + std::string(added.message()));
-      }
+  summary.set_phase_source("driver");
+  for (const PhaseMark& mark : driver_marks) {
+    if (absl::Status added = timeline_.Add(mark.phase, mark.t_ns); !added.ok()) {
+      outcome.warnings.push_back("phase marks out of order: " + std::string(added.message()));
     }
-    summary.set_phase_source("driver");
   }
   const int64_t end = std::max(driver_end, timeline_.marks().empty() ? driver_end : timeline_.marks().back().t_ns);
   timeline_.Add(power::Phase::kEnd, end).IgnoreError();
   if (!WaitForEveryRailAt(end, nullptr)) {
     outcome.warnings.push_back("power sampling: some rail gave no sample after the run ended; its last window is cut");
   }
+  StopDraining();
   monitor_.Stop();
   running_ = false;
-  DrainIntoTrace();
+  DrainIntoTrace(/*flush=*/true);
 
   for (const power::PhaseTimeline::Mark& mark : timeline_.marks()) {
     benchd::v1::PhaseMark* out = summary.add_phases();
@@ -110,20 +109,6 @@ RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& driver_mar
   // Rails in registration order: the first configured source's first rail
   // is the primary one.
   const std::vector<std::string> names = monitor_.rails().Names();
-  // Indices, not pointers: adding a batch moves the others.
-  std::map<uint32_t, size_t> open_batch;
-  for (const power::PowerSample& sample : samples_) {
-    auto it = open_batch.find(sample.rail);
-    if (it == open_batch.end() ||
-        static_cast<size_t>(outcome.batches[it->second].watts_size()) >= kSamplesPerBatch) {
-      outcome.batches.emplace_back().set_channel(sample.rail < names.size() ? names[sample.rail]
-                                                                           : fmt::format("rail{}", sample.rail));
-      it = open_batch.insert_or_assign(sample.rail, outcome.batches.size() - 1).first;
-    }
-    benchd::v1::PowerBatch& batch = outcome.batches[it->second];
-    batch.add_t_ns(sample.t_ns);
-    batch.add_watts(sample.watts);
-  }
   for (uint32_t id = 0; id < names.size(); ++id) {
     const power::RailTrace* trace = trace_.Rail(id);
     if (trace == nullptr) continue;
@@ -151,17 +136,53 @@ RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& driver_mar
 }
 
 void RunPowerSession::Abandon() {
+  StopDraining();
   if (!running_) return;
   monitor_.Stop();
   running_ = false;
   monitor_.Drain();
 }
 
-void RunPowerSession::DrainIntoTrace() {
-  std::vector<power::PowerSample> drained = monitor_.Drain();
-  if (drained.empty()) return;
-  trace_.Add(drained);
-  samples_.insert(samples_.end(), drained.begin(), drained.end());
+void RunPowerSession::StopDraining() {
+  if (!drainer_.joinable()) return;
+  drainer_.request_stop();
+  drain_wake_.notify_all();
+  drainer_.join();
+}
+
+void RunPowerSession::DrainIntoTrace(bool flush) {
+  std::vector<benchd::v1::PowerBatch> full;
+  {
+    std::lock_guard lock(mu_);
+    const std::vector<power::PowerSample> drained = monitor_.Drain();
+    trace_.Add(drained);
+    std::vector<std::string> names;
+    for (const power::PowerSample& sample : drained) {
+      benchd::v1::PowerBatch& batch = pending_[sample.rail];
+      if (batch.channel().empty()) {
+        if (names.empty()) names = monitor_.rails().Names();
+        batch.set_channel(sample.rail < names.size() ? names[sample.rail] : fmt::format("rail{}", sample.rail));
+      }
+      batch.add_t_ns(sample.t_ns);
+      batch.add_watts(sample.watts);
+      if (batch.watts_size() >= kSamplesPerBatch) {
+        std::string channel = batch.channel();
+        full.push_back(std::move(batch));
+        batch = benchd::v1::PowerBatch();
+        batch.set_channel(std::move(channel));
+      }
+    }
+    if (flush) {
+      for (auto& [rail, batch] : pending_) {
+        if (batch.watts_size() > 0) full.push_back(std::move(batch));
+      }
+      pending_.clear();
+    }
+  }
+  // Outside the lock: the sink writes to the spool.
+  if (sink_) {
+    for (benchd::v1::PowerBatch& batch : full) sink_(std::move(batch));
+  }
 }
 
 bool RunPowerSession::WaitForEveryRailAt(int64_t t_ns, const std::atomic<bool>* cancel) {
@@ -170,9 +191,12 @@ bool RunPowerSession::WaitForEveryRailAt(int64_t t_ns, const std::atomic<bool>* 
     DrainIntoTrace();
     const size_t rails = monitor_.rails().Names().size();
     bool all = rails > 0;
-    for (uint32_t id = 0; all && id < rails; ++id) {
-      const power::RailTrace* trace = trace_.Rail(id);
-      all = trace != nullptr && !trace->t_ns.empty() && trace->t_ns.back() >= t_ns;
+    {
+      std::lock_guard lock(mu_);
+      for (uint32_t id = 0; all && id < rails; ++id) {
+        const power::RailTrace* trace = trace_.Rail(id);
+        all = trace != nullptr && !trace->t_ns.empty() && trace->t_ns.back() >= t_ns;
+      }
     }
     if (all) return true;
     if (cancel != nullptr && *cancel) return false;

@@ -3,28 +3,38 @@
 // Power measurement around one run of a device: sampling starts before the
 // run, the agent holds the base window itself, the driver's phase marks (or,
 // when it has none, the whole driver run as the measure window) place the
-// other phases, and afterwards the samples become PowerBatch reports and a
-// PowerSummary with base, idle and full power and energy per inference for
-// every rail.
+// other phases, and afterwards the samples give a PowerSummary with base,
+// idle and full power and energy per inference for every rail. Meanwhile a
+// drain thread empties the monitor's buffer every kDrainInterval and sends
+// each rail's samples on as PowerBatch reports of kSamplesPerBatch, so a
+// long run neither overflows the buffer nor holds its samples back.
 //
-//   RunPowerSession session(monitor);
+//   RunPowerSession session(monitor, [&](PowerBatch batch) { report(batch); });
 //   session.Begin(base_ms, cancel);      // sampling; base window held
-//   session.DriverStarting();            // EnsureConfigured + driver->Run
+//   ... EnsureConfigured, RunRepeats (phase marks: the driver's or the
+//   whole driver call, repeat_runner.h)
 //   auto measured = session.Finish(result.phases, result.summary.inferences());
 //
 // Timeline: base [Begin + first sample, + base] ends with an `end` mark, so
 // the configuration and tool start-up that follow belong to no phase; then the
-// driver's marks; then `end` when the driver returned. Sampling stops only
+// run's marks; then `end` when Finish is called. Sampling stops only
 // once every rail has a sample at or after that last mark, so every window is
 // covered by samples and nothing is extrapolated.
 //
 // Ownership: borrows the monitor, which outlives the session.
-// Thread-safety: one thread (the device worker's).
+// Thread-safety: the public methods from one thread (the device worker's);
+// the session's own drain thread is joined by Finish, Abandon and the
+// destructor.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -36,19 +46,25 @@ namespace benchd::agent {
 
 struct RunPowerOutcome {
   benchd::v1::PowerSummary summary;
-  // Every sample, per rail, in chunks small enough for one message.
-  std::vector<benchd::v1::PowerBatch> batches;
   // Figures that could not be computed, dropped samples.
   std::vector<std::string> warnings;
 };
+
+// Receives the samples, one rail per batch, in time order per rail; called
+// from the drain thread and from Finish.
+using PowerBatchSink = std::function<void(benchd::v1::PowerBatch)>;
 
 class RunPowerSession {
  public:
   // How long a source may take to deliver its first sample, or one after the
   // run's end, before the run fails as an infrastructure problem.
   static constexpr std::chrono::milliseconds kSampleDeadline{3000};
+  static constexpr std::chrono::milliseconds kDrainInterval{250};
+  // Keeps each message well under gRPC's size limit: 4096 samples are 64 KiB.
+  static constexpr int kSamplesPerBatch = 4096;
 
-  explicit RunPowerSession(power::PowerMonitor& monitor) : monitor_(monitor) {}
+  RunPowerSession(power::PowerMonitor& monitor, PowerBatchSink sink)
+      : monitor_(monitor), sink_(std::move(sink)) {}
   ~RunPowerSession();
   RunPowerSession(const RunPowerSession&) = delete;
   RunPowerSession& operator=(const RunPowerSession&) = delete;
@@ -58,27 +74,32 @@ class RunPowerSession {
   // sampler cannot start or a rail gives no sample within kSampleDeadline;
   // CANCELLED when `cancel` is set meanwhile.
   [[nodiscard]] absl::Status Begin(std::chrono::milliseconds base, const std::atomic<bool>& cancel);
-  // Where the fallback measure window starts.
-  void DriverStarting();
   // Closes the timeline (driver marks, or the whole driver run), stops
-  // sampling and computes the figures over `inferences`.
+  // sampling, sends the last samples and computes the figures over
+  // `inferences`.
   RunPowerOutcome Finish(const std::vector<PhaseMark>& driver_marks, int64_t inferences);
-  // Stops sampling and drops the samples (the run failed).
+  // Stops sampling; samples not yet sent are dropped (the run failed).
   void Abandon();
 
  private:
-  void DrainIntoTrace();
+  void StopDraining();
+  // Moves the monitor's samples into the trace and sends full batches;
+  // `flush` sends the partial ones too.
+  void DrainIntoTrace(bool flush = false);
   // Waits until every rail registered so far has a sample at or after
   // `t_ns` (and there is at least one rail); false at the deadline.
   bool WaitForEveryRailAt(int64_t t_ns, const std::atomic<bool>* cancel);
 
   power::PowerMonitor& monitor_;
+  const PowerBatchSink sink_;
   bool running_ = false;
   power::PhaseTimeline timeline_;
-  int64_t driver_start_ns_ = 0;
-  std::vector<power::PowerSample> samples_;
-  power::PowerTrace trace_;
   uint64_t dropped_at_begin_ = 0;
+  std::jthread drainer_;
+  std::mutex mu_;  // guards what the drain thread touches below
+  std::condition_variable_any drain_wake_;
+  power::PowerTrace trace_;
+  std::map<uint32_t, benchd::v1::PowerBatch> pending_;
 };
 
 }  // namespace benchd::agent

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "agents/drivers/driver_util.h"
@@ -39,13 +40,27 @@ class RunPowerSessionTest : public ::testing::Test {
   // Lets `ms` of real time pass: a power window is a length of time.
   static void Hold(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
+  // The drain thread sends while the test looks.
+  PowerBatchSink Collect() {
+    return [this](benchd::v1::PowerBatch batch) {
+      std::lock_guard lock(batches_mu_);
+      batches_.push_back(std::move(batch));
+    };
+  }
+  size_t BatchCount() {
+    std::lock_guard lock(batches_mu_);
+    return batches_.size();
+  }
+
   std::filesystem::path dir_;
   power::MonotonicClock clock_;
   std::unique_ptr<power::PowerMonitor> monitor_;
+  std::mutex batches_mu_;
+  std::vector<benchd::v1::PowerBatch> batches_;
 };
 
 TEST_F(RunPowerSessionTest, FiguresFromDriverMarksAndTheAgentsBaseWindow) {
-  RunPowerSession session(*monitor_);
+  RunPowerSession session(*monitor_, Collect());
   const std::atomic<bool> cancel{false};
   ASSERT_TRUE(session.Begin(std::chrono::milliseconds(30), cancel).ok());
   const int64_t idle = MonotonicNowNs();
@@ -81,7 +96,7 @@ TEST_F(RunPowerSessionTest, FiguresFromDriverMarksAndTheAgentsBaseWindow) {
   EXPECT_EQ(summary.phases(5).phase(), "end");
 
   int64_t batched = 0;
-  for (const benchd::v1::PowerBatch& batch : outcome.batches) {
+  for (const benchd::v1::PowerBatch& batch : batches_) {
     EXPECT_EQ(batch.channel(), "board");
     EXPECT_EQ(batch.t_ns_size(), batch.watts_size());
     batched += batch.watts_size();
@@ -90,7 +105,7 @@ TEST_F(RunPowerSessionTest, FiguresFromDriverMarksAndTheAgentsBaseWindow) {
 }
 
 TEST_F(RunPowerSessionTest, RunWithoutInferencesGetsAWarningInsteadOfAFigure) {
-  RunPowerSession session(*monitor_);
+  RunPowerSession session(*monitor_, Collect());
   const std::atomic<bool> cancel{false};
   ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
   const int64_t measure = MonotonicNowNs();
@@ -104,7 +119,7 @@ TEST_F(RunPowerSessionTest, RunWithoutInferencesGetsAWarningInsteadOfAFigure) {
 }
 
 TEST_F(RunPowerSessionTest, MarksBeforeSamplingStartedAreReportedNotExtrapolated) {
-  RunPowerSession session(*monitor_);
+  RunPowerSession session(*monitor_, Collect());
   const std::atomic<bool> cancel{false};
   const int64_t too_early = MonotonicNowNs() - 1'000'000'000;
   ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
@@ -114,8 +129,30 @@ TEST_F(RunPowerSessionTest, MarksBeforeSamplingStartedAreReportedNotExtrapolated
   EXPECT_NE(outcome.warnings[0].find("not covered"), std::string::npos) << outcome.warnings[0];
 }
 
+TEST_F(RunPowerSessionTest, SamplesAreSentInBatchesWhileTheRunGoesOn) {
+  RunPowerSession session(*monitor_, Collect());
+  const std::atomic<bool> cancel{false};
+  ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
+  const int64_t measure = MonotonicNowNs();
+  // A full batch at 1 kHz takes ~4.1 s; wait (with a deadline) for the
+  // drain thread to send one before the run ends.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (BatchCount() == 0 && std::chrono::steady_clock::now() < deadline) Hold(50);
+  ASSERT_GT(BatchCount(), 0u);
+  {
+    std::lock_guard lock(batches_mu_);
+    EXPECT_EQ(batches_.front().watts_size(), RunPowerSession::kSamplesPerBatch);
+  }
+  const RunPowerOutcome outcome =
+      session.Finish({{power::Phase::kMeasure, measure}, {power::Phase::kEnd, MonotonicNowNs()}}, 1000);
+  EXPECT_TRUE(outcome.warnings.empty());
+  int64_t sent = 0;
+  for (const auto& batch : batches_) sent += batch.watts_size();
+  EXPECT_GE(sent, outcome.summary.rails(0).full().samples());
+}
+
 TEST_F(RunPowerSessionTest, CancelDuringTheBaseWindowStopsTheRun) {
-  RunPowerSession session(*monitor_);
+  RunPowerSession session(*monitor_, nullptr);
   const std::atomic<bool> cancel{true};
   EXPECT_EQ(session.Begin(std::chrono::seconds(60), cancel).code(), absl::StatusCode::kCancelled);
 }
