@@ -61,17 +61,28 @@ void CreateRails(const std::string& dir, double watts) {
 
 double Relative(double stored, double truth) { return std::abs(stored - truth) / truth; }
 
-TEST(PowerE2eTest, StoredLatencyAndEnergyMatchAKnownDeviceWithinHalfAPercent) {
+class PowerE2eTest : public ::testing::Test {
+ protected:
+  // Measures the one point batch = 1 on a truth device started with
+  // `device_args` (more argv elements, JSON), under the sweep's `run` and
+  // `power` sections (flow maps).
+  void MeasureOnePoint(const std::string& device_args, const std::string& run, const std::string& power) {
+    cluster.StartBenchd();
+    const std::string rails = cluster.path("rails");
+    CreateRails(rails, kBaseW);
+    cluster.StartAgent("power-agent", TruthDevice("truth-0", rails, device_args));
+    cluster.SubmitAndWatch("truth.yaml",
+                           "name: truth\nplatform: host-cpu\nmatrix:\n  batch: [1]\nrun: " + run + "\npower: " + power +
+                               "\n",
+                           "1 succeeded");
+  }
+
   Cluster cluster;
-  cluster.StartBenchd();
-  const std::string rails = cluster.path("truth-rails");
-  CreateRails(rails, kBaseW);
-  cluster.StartAgent("power-agent", TruthDevice("truth-0", rails, ""));
-  cluster.SubmitAndWatch("truth.yaml",
-                         "name: truth\nplatform: host-cpu\nmatrix:\n  batch: [1]\n"
-                         "run: {warmup: 0, iterations: 1500, repeats: 2, timeout: 2m, retries: 0}\n"
-                         "power: {base: 400ms, idle: 300ms, sample_hz: 1000}\n",
-                         "1 succeeded");
+};
+
+TEST_F(PowerE2eTest, StoredLatencyAndEnergyMatchAKnownDeviceWithinHalfAPercent) {
+  MeasureOnePoint("", "{warmup: 0, iterations: 1500, repeats: 2, timeout: 2m, retries: 0}",
+                  "{base: 400ms, idle: 300ms, sample_hz: 1000}");
 
   // The device's latencies are the distribution's quantiles: the sample's
   // mean is the distribution's, its p99 (linear interpolation) within a
@@ -131,35 +142,19 @@ TEST(PowerE2eTest, StoredLatencyAndEnergyMatchAKnownDeviceWithinHalfAPercent) {
   EXPECT_NE(cluster.Benchctl({"trace", "999999"}).exit_code, 0);
 }
 
-TEST(PowerE2eTest, AdaptiveRepeatsStopWhenTheIntervalIsWithinTheTarget) {
-  Cluster cluster;
-  cluster.StartBenchd();
-  const std::string rails = cluster.path("adaptive-rails");
-  CreateRails(rails, kBaseW);
+TEST_F(PowerE2eTest, AdaptiveRepeatsStopWhenTheIntervalIsWithinTheTarget) {
   // Repeat means 1004, 996, 1002, 998, ...: the 95 % interval of their mean
   // is +/- 5.0 %, 1.03 %, 0.58 % after 2, 3, 4 repeats.
-  cluster.StartAgent("adaptive-agent", TruthDevice("adaptive-0", rails, ", \"--repeat-offsets-us=4,-4,2,-2\""));
-  cluster.SubmitAndWatch("adaptive.yaml",
-                         "name: adaptive\nplatform: host-cpu\nmatrix:\n  batch: [1]\n"
-                         "run: {warmup: 0, iterations: 200, ci_target: 1%, max_repeats: 10, timeout: 2m}\n"
-                         "power: {idle: 0ms}\n",
-                         "1 succeeded");
+  MeasureOnePoint(", \"--repeat-offsets-us=4,-4,2,-2\"",
+                  "{warmup: 0, iterations: 200, ci_target: 1%, max_repeats: 10, timeout: 2m}", "{idle: 0ms}");
   EXPECT_EQ(cluster.RunValue("repeat_count", R"({"batch": 1})"), "4");
   EXPECT_EQ(cluster.RunValue("environment->>'repeats_made'", R"({"batch": 1})"), "4");
   EXPECT_EQ(cluster.RunValue("latency_count", R"({"batch": 1})"), "800");
   EXPECT_EQ(cluster.RunValue("warnings", R"({"batch": 1})"), "");
 }
 
-TEST(PowerE2eTest, DriftingRepeatsAreFlagged) {
-  Cluster cluster;
-  cluster.StartBenchd();
-  const std::string rails = cluster.path("drift-rails");
-  CreateRails(rails, kBaseW);
-  cluster.StartAgent("drift-agent", TruthDevice("drift-0", rails, ", \"--drift-us=30\""));
-  cluster.SubmitAndWatch("drift.yaml",
-                         "name: drift\nplatform: host-cpu\nmatrix:\n  batch: [1]\n"
-                         "run: {warmup: 0, iterations: 100, repeats: 3, timeout: 2m}\npower: {idle: 0ms}\n",
-                         "1 succeeded");
+TEST_F(PowerE2eTest, DriftingRepeatsAreFlagged) {
+  MeasureOnePoint(", \"--drift-us=30\"", "{warmup: 0, iterations: 100, repeats: 3, timeout: 2m}", "{idle: 0ms}");
   const std::string warnings = cluster.RunValue("warnings", R"({"batch": 1})");
   EXPECT_NE(warnings.find("latency drifts: the repeat means rise"), std::string::npos) << warnings;
   EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM events WHERE kind = 'measurement_warning'"), "1");

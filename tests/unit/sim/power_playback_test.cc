@@ -13,6 +13,7 @@
 #include "agents/sim/common/power_figures.h"
 #include "agents/sim/common/reference_data.h"
 #include "gtest/gtest.h"
+#include "tests/unit/sim/scoped_env.h"
 #include "tests/unit/drivers_fpga/temp_tree.h"
 
 namespace benchd::sim {
@@ -158,16 +159,7 @@ TEST(PowerFiguresTest, EveryEdgeTpuTopologyHasATraceAtBothClocks) {
   EXPECT_FALSE(EdgeTpuTraceModel("MLP").has_value());
 }
 
-// setenv is safe here: the tests of this executable each run in their own
-// process under ctest, and this one starts no threads.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_.c_str()); }
-
- private:
-  std::string name_;
-};
+using test_support::ScopedEnv;
 
 TEST(SimPowerSettingsTest, OffWithoutADirectory) {
   unsetenv("BENCHD_SIM_POWER_DIR");

@@ -4,20 +4,12 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/unit/sim/scoped_env.h"
 
 namespace benchd::sim {
 namespace {
 
-// Sets an environment variable for one scope; the tests of this file run in
-// one thread, which setenv requires.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_.c_str()); }
-
- private:
-  std::string name_;
-};
+using test_support::ScopedEnv;
 
 TEST(SimulationTest, FailureModeDefaultsToNone) {
   unsetenv("BENCHD_SIM_FAILURE");
