@@ -285,12 +285,23 @@ absl::StatusOr<RunResult> McuTflmDriver::Measure(const RunRequest& request, cons
   for (int repeat = 0; repeat < repeats; ++repeat) {
     std::string log;
     McuSerialSession session(*port_, cancel, &log);
+    const int64_t session_start = MonotonicNowNs();
     absl::StatusOr<std::vector<double>> samples = options_.protocol == McuProtocol::kTflm
                                                       ? session.CollectTflm(sampling, options_.ready_banner)
                                                       : session.CollectEnergyRunner(sampling);
+    const int64_t session_end = MonotonicNowNs();
     if (!request.work_dir.empty()) SaveText(request.work_dir + "/serial-repeat-" + std::to_string(repeat) + ".log", log);
     if (!samples.ok()) return common::WithContext(samples.status(), "repeat " + std::to_string(repeat));
     all_latency_us.insert(all_latency_us.end(), samples->begin(), samples->end());
+    // The board runs its timed inferences back to back and prints each as it
+    // finishes: the measure window is their total time, ending when the last
+    // line arrived (off by the line's serial transfer, a few ms at most).
+    double timed_us = 0;
+    for (double us : *samples) timed_us += us;
+    const int64_t measure_start = std::max(session_start, session_end - static_cast<int64_t>(timed_us * 1e3));
+    result.phases.push_back(PhaseMark{power::Phase::kWarmup, session_start});
+    result.phases.push_back(PhaseMark{power::Phase::kMeasure, measure_start});
+    result.phases.push_back(PhaseMark{power::Phase::kCooldown, session_end});
     result.repeats.push_back(RepeatSamples{repeat, benchd::v1::LATENCY_KIND_COMPUTE, *std::move(samples), {}});
   }
 

@@ -8,6 +8,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <utility>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -23,28 +26,63 @@ constexpr double kStdUs = 50;
 constexpr double kIdleW = 2.0;
 constexpr double kLowW = 6.0;
 constexpr double kHighW = 9.0;
-constexpr double kHalfPeriodS = 0.050;
 constexpr double kBaseW = 1.0;
 // z(0.99) of the standard normal.
 constexpr double kZ99 = 2.3263478740408408;
 
-// ∫ of the square wave (low first, each level for kHalfPeriodS) over [0, t].
-double SquareWaveEnergy(double t) {
-  double energy = 0;
-  for (int half = 0; half * kHalfPeriodS < t; ++half) {
-    const double length = std::min(kHalfPeriodS, t - half * kHalfPeriodS);
-    energy += length * (half % 2 == 0 ? kLowW : kHighW);
-  }
-  return energy;
-}
+// The power trace the device really produced (--trace-file): each written
+// value holds from its write to the next; and its measure windows.
+struct ProducedTrace {
+  std::vector<std::pair<int64_t, double>> writes;
+  std::vector<std::pair<int64_t, int64_t>> windows;
 
-std::string TruthDevice(const std::string& name, const std::string& power_dir, const std::string& extra_args) {
+  static ProducedTrace Read(const std::string& path) {
+    ProducedTrace produced;
+    std::ifstream in(path);
+    std::string kind;
+    while (in >> kind) {
+      if (kind == "write") {
+        int64_t t = 0;
+        double watts = 0;
+        in >> t >> watts;
+        produced.writes.emplace_back(t, watts);
+      } else {
+        int64_t begin = 0, end = 0;
+        in >> begin >> end;
+        produced.windows.emplace_back(begin, end);
+      }
+    }
+    return produced;
+  }
+
+  // ∫ P dt over the measure windows, in joules.
+  double MeasureEnergy() const {
+    double joules = 0;
+    for (const auto& [begin, end] : windows) {
+      for (size_t i = 0; i < writes.size(); ++i) {
+        const int64_t from = std::max(begin, writes[i].first);
+        const int64_t to = std::min(end, i + 1 < writes.size() ? writes[i + 1].first : end);
+        if (to > from) joules += writes[i].second * static_cast<double>(to - from) * 1e-9;
+      }
+    }
+    return joules;
+  }
+  double MeasureSeconds() const {
+    double seconds = 0;
+    for (const auto& [begin, end] : windows) seconds += static_cast<double>(end - begin) * 1e-9;
+    return seconds;
+  }
+};
+
+std::string TruthDevice(const std::string& name, const std::string& power_dir, const std::string& trace_file,
+                        const std::string& extra_args) {
   return "  - name: " + name + "\n"
          "    driver: command\n"
          "    platform: host-cpu\n"
          "    options:\n"
          "      argv: '[\"" + Cluster::BinPath("e2e-power-device") + "\", \"--power-dir=" + power_dir +
-         "\", \"--iterations={iterations}\", \"--repeat={repeat}\", \"--idle-ms={idle_ms}\"" + extra_args + "]'\n"
+         "\", \"--trace-file=" + trace_file + "\", \"--iterations={iterations}\", \"--repeat={repeat}\", "
+         "\"--idle-ms={idle_ms}\"" + extra_args + "]'\n"
          "      parser: kv\n"
          "      fields: latency_us=latency_us\n"
          "    power:\n"
@@ -70,12 +108,14 @@ class PowerE2eTest : public ::testing::Test {
     cluster.StartBenchd();
     const std::string rails = cluster.path("rails");
     CreateRails(rails, kBaseW);
-    cluster.StartAgent("power-agent", TruthDevice("truth-0", rails, device_args));
+    cluster.StartAgent("power-agent", TruthDevice("truth-0", rails, trace_file(), device_args));
     cluster.SubmitAndWatch("truth.yaml",
                            "name: truth\nplatform: host-cpu\nmatrix:\n  batch: [1]\nrun: " + run + "\npower: " + power +
                                "\n",
                            "1 succeeded");
   }
+
+  std::string trace_file() const { return cluster.path("produced-trace.txt"); }
 
   Cluster cluster;
 };
@@ -92,10 +132,15 @@ TEST_F(PowerE2eTest, StoredLatencyAndEnergyMatchAKnownDeviceWithinHalfAPercent) 
   EXPECT_EQ(cluster.RunValue("latency_count", R"({"batch": 1})"), "3000");
 
   // Each repeat measures for the sum of its latencies, 1.5 s: 30 half
-  // periods of the square wave.
+  // periods of the square wave, 7.5 W on average. The truth is the trace
+  // the device really wrote (its wake-ups may be late on a busy machine).
+  const ProducedTrace produced = ProducedTrace::Read(trace_file());
+  ASSERT_EQ(produced.windows.size(), 2u);
   const double measure_s = 1500 * kMeanUs * 1e-6;
-  const double energy_truth = SquareWaveEnergy(measure_s) / 1500;
-  const double full_truth = SquareWaveEnergy(measure_s) / measure_s;
+  EXPECT_NEAR(produced.MeasureSeconds(), 2 * measure_s, 1e-6);
+  const double energy_truth = produced.MeasureEnergy() / 3000;
+  const double full_truth = produced.MeasureEnergy() / produced.MeasureSeconds();
+  EXPECT_NEAR(full_truth, (kLowW + kHighW) / 2, 0.05);
   EXPECT_LT(Relative(StoredNumber(cluster.RunValue("energy_per_inference_j", R"({"batch": 1})")), energy_truth),
             0.005);
   EXPECT_LT(Relative(StoredNumber(cluster.RunValue("full_w", R"({"batch": 1})")), full_truth), 0.005);
@@ -105,7 +150,7 @@ TEST_F(PowerE2eTest, StoredLatencyAndEnergyMatchAKnownDeviceWithinHalfAPercent) 
                      energy_truth - kIdleW * measure_s / 1500),
             0.01);
   EXPECT_EQ(cluster.RunValue("repeat_count", R"({"batch": 1})"), "2");
-  std::printf("stored vs truth: mean %s / %.3f us, p99 %s / %.3f us, energy %s / %.6f J, full %s / %.4f W\n",
+  std::printf("stored vs truth: mean %s / %.3f us, p99 %s / %.3f us, energy %s / %.9f J, full %s / %.6f W\n",
               cluster.RunValue("mean_us", R"({"batch": 1})").c_str(), kMeanUs,
               cluster.RunValue("p99_us", R"({"batch": 1})").c_str(), kMeanUs + kZ99 * kStdUs,
               cluster.RunValue("energy_per_inference_j", R"({"batch": 1})").c_str(), energy_truth,

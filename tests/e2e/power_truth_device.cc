@@ -14,7 +14,11 @@
 // every --half-period-ms from t0, then --idle-w again. Repeats can differ on
 // purpose: repeat R's mean is shifted by R x --drift-us plus the (R mod k)-th
 // of --repeat-offsets-us (comma-separated), for adaptive-repeat and warning
-// tests. Phase lines and
+// tests. With --trace-file F the device appends what it really did to F:
+// `write <t_ns> <watts>` for every power value it wrote (at the time the
+// write returned) and `measure <t0_ns> <end_ns>` per repeat, so a test can
+// compute the exact energy of the trace it produced, late wake-ups
+// included. Phase lines and
 // per-sample completion times are on CLOCK_MONOTONIC (std::chrono::steady_clock).
 
 #include <algorithm>
@@ -22,7 +26,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <string>
@@ -108,7 +114,18 @@ int main(int argc, char** argv) {
   std::mt19937_64 engine(1234 + static_cast<uint64_t>(repeat));
   std::shuffle(latency_us.begin(), latency_us.end(), engine);
 
-  if (!tree->Write(idle_w).ok()) return Fail("cannot write power");
+  std::ofstream trace;
+  if (args.Has("trace-file")) trace.open(args.Get("trace-file"), std::ios::app);
+  std::mutex trace_mu;
+  const auto write_power = [&](double watts) {
+    const bool written = tree->Write(watts).ok();
+    if (trace.is_open()) {
+      std::lock_guard lock(trace_mu);
+      trace << "write " << Ns(Clock::now()) << " " << watts << "\n";
+    }
+    return written;
+  };
+  if (!write_power(idle_w)) return Fail("cannot write power");
   std::printf("phase=idle t_ns=%lld\n", static_cast<long long>(Ns(Clock::now())));
   std::this_thread::sleep_until(Clock::now() + std::chrono::microseconds(static_cast<int64_t>(idle_ms * 1e3)));
 
@@ -120,7 +137,7 @@ int main(int argc, char** argv) {
     for (int64_t edge = 0; measuring; ++edge) {
       std::this_thread::sleep_until(t0 + edge * half);
       if (!measuring) break;
-      static_cast<void>(tree->Write(edge % 2 == 0 ? low_w : high_w));
+      static_cast<void>(write_power(edge % 2 == 0 ? low_w : high_w));
     }
   });
   std::printf("phase=measure t_ns=%lld\n", static_cast<long long>(Ns(t0)));
@@ -135,7 +152,8 @@ int main(int argc, char** argv) {
   const Clock::time_point end = t0 + std::chrono::nanoseconds(static_cast<int64_t>(elapsed_us * 1e3));
   measuring = false;
   wave.join();
-  static_cast<void>(tree->Write(idle_w));
+  static_cast<void>(write_power(idle_w));
+  if (trace.is_open()) trace << "measure " << Ns(t0) << " " << Ns(end) << "\n";
   for (size_t k = 0; k < latency_us.size(); ++k) {
     std::printf("i=%zu latency_us=%.3f t_ns=%lld\n", k, latency_us[k], static_cast<long long>(completed[k]));
   }
