@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,12 @@ absl::StatusOr<RepeatedRun> RunRepeats(Driver& driver, const RunRequest& request
       one.settings.set_repeats(1);
       one.first_repeat = static_cast<int>(results.size());
       one.settings.set_timeout_ms(left.count());
+      // Each call keeps its raw output in a directory of its own: drivers
+      // name their files by their own repeat number, 0 in every call.
+      one.work_dir = fmt::format("{}/repeat-{}", request.work_dir, results.size());
+      std::error_code error;
+      std::filesystem::create_directories(one.work_dir, error);
+      if (error) return absl::InternalError(fmt::format("create '{}': {}", one.work_dir, error.message()));
       bool marked = true;
       absl::StatusOr<RunResult> result = CallDriver(driver, one, cancel, marked);
       if (!result.ok()) return result.status();

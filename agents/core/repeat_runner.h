@@ -10,6 +10,7 @@
 // driver's own, or the whole driver call as the measure window, marked by
 // the agent).
 //
+// Adaptive repeats keep each call's raw output in `<work_dir>/repeat-N`.
 // Environment entries added: `repeats_made`, and with adaptive repeats
 // `ci_target` and `ci_half_width` (relative, e.g. "0.0084").
 // Thread-safety: as Driver::Run.
