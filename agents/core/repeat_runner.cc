@@ -49,6 +49,7 @@ absl::StatusOr<RepeatedRun> RunRepeats(Driver& driver, const RunRequest& request
     if (!result.ok()) return result.status();
     run.result = *std::move(result);
     repeat_stats = PerRepeatStats(run.result.repeats);
+    if (repeat_stats.empty()) repeat_stats = run.result.repeat_stats;
     (*run.result.environment.mutable_entries())["repeats_made"] =
         std::to_string(std::max<size_t>(run.result.repeats.size(), 1));
   } else {
@@ -81,6 +82,7 @@ absl::StatusOr<RepeatedRun> RunRepeats(Driver& driver, const RunRequest& request
       if (!result.ok()) return result.status();
       run.driver_marked_phases = run.driver_marked_phases && marked;
       std::vector<benchd::v1::LatencyStats> stats = PerRepeatStats(result->repeats);
+      if (stats.empty()) stats = result->repeat_stats;
       repeat_stats.push_back(stats.empty() ? result->summary.latency() : stats.front());
       means.push_back(repeat_stats.back().mean_us());
       results.push_back(*std::move(result));

@@ -61,6 +61,9 @@ struct RunResult {
   std::vector<RepeatSamples> repeats;
   benchd::v1::RunSummary summary;
   benchd::v1::Environment environment;
+  // Each repeat's own statistics, for tools that print figures rather than
+  // per-inference samples (repeats with samples get theirs from them).
+  std::vector<benchd::v1::LatencyStats> repeat_stats;
   // In time order; each repeat marks its own `measure` window and closes it
   // (`cooldown` or `end`). Empty when the driver cannot tell: the agent then
   // takes the whole driver run as the measure window.

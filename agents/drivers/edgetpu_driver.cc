@@ -32,6 +32,13 @@ std::string Variant(const std::string& path) {
   return "unknown";
 }
 
+// TFLite's std is the population one; benchd reports the sample std.
+std::optional<double> PopulationToSampleStd(const LatencyFigures& figures) {
+  const int64_t n = figures.count.value_or(0);
+  if (!figures.std_us || n <= 1) return std::nullopt;
+  return *figures.std_us * std::sqrt(static_cast<double>(n) / static_cast<double>(n - 1));
+}
+
 }  // namespace
 
 struct EdgeTpuDriver::Plan {
@@ -170,9 +177,7 @@ absl::StatusOr<RunResult> EdgeTpuDriver::Run(const RunRequest& request, const st
   LatencyFigures figures = outputs.front().inference;
   std::optional<double> sample_std;
   if (outputs.size() == 1) {
-    const int64_t n = figures.count.value_or(0);
-    // TFLite's std is the population one; benchd reports the sample std.
-    if (figures.std_us && n > 1) sample_std = *figures.std_us * std::sqrt(static_cast<double>(n) / (n - 1));
+    sample_std = PopulationToSampleStd(figures);
   } else {
     int64_t count = 0;
     double weighted = 0, min_us = std::numeric_limits<double>::infinity(), max_us = 0;
@@ -196,6 +201,9 @@ absl::StatusOr<RunResult> EdgeTpuDriver::Run(const RunRequest& request, const st
   const BenchmarkModelOutput& first = outputs.front();
   RunResult result;
   result.phases = std::move(phases);
+  for (const BenchmarkModelOutput& out : outputs) {
+    result.repeat_stats.push_back(StatsFromFigures(out.inference, PopulationToSampleStd(out.inference)));
+  }
   benchd::v1::RunSummary& summary = result.summary;
   summary.set_latency_kind(benchd::v1::LATENCY_KIND_SYSTEM);
   *summary.mutable_latency() = StatsFromFigures(figures, sample_std);

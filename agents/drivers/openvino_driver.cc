@@ -143,6 +143,14 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
 
   RunResult result;
   result.phases = std::move(phases);
+  for (const BenchmarkAppOutput& out : outputs) {
+    LatencyFigures repeat = out.latency;
+    repeat.count = out.count;
+    if (!repeat.mean_us && out.api == "sync" && out.count > 0) {
+      repeat.mean_us = out.duration_us / static_cast<double>(out.count);
+    }
+    result.repeat_stats.push_back(StatsFromFigures(repeat, std::nullopt));
+  }
   benchd::v1::RunSummary& summary = result.summary;
   summary.set_latency_kind(benchd::v1::LATENCY_KIND_SYSTEM);
   *summary.mutable_latency() = StatsFromFigures(figures, std::nullopt);

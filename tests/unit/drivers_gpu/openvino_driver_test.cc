@@ -122,6 +122,10 @@ TEST_F(OpenVinoDriverTest, RepeatsAreCombined) {
   EXPECT_DOUBLE_EQ(result->summary.latency().mean_us(), 170410);
   EXPECT_DOUBLE_EQ(result->summary.latency().median_us(), 169960);
   EXPECT_DOUBLE_EQ(result->summary.fps(), 23.46);
+  // Each repeat's own figures, for the agent's per-repeat statistics.
+  ASSERT_EQ(result->repeat_stats.size(), 2u);
+  EXPECT_EQ(result->repeat_stats[0].count(), 1412);
+  EXPECT_DOUBLE_EQ(result->repeat_stats[1].mean_us(), 170410);
 }
 
 TEST_F(OpenVinoDriverTest, RejectsWhatTheStickCannotRunBeforeLaunching) {
