@@ -90,8 +90,9 @@ if [ "${BENCHD_DEMO_SIMLAB:-1}" != 0 ]; then
   # Power rails of the boards with a simulated meter, at their base power
   # until a run drives them (the agent discovers the rails at start-up).
   "$bin/sim-power-rails" --dir "$lab/power/tx2" --layout ina3221 --platform tx2
-  "$bin/sim-power-rails" --dir "$lab/power/ncs2" --layout hwmon --platform ncs2
-  "$bin/sim-power-rails" --dir "$lab/power/edgetpu" --layout hwmon --platform edgetpu
+  for platform in ncs2 edgetpu zcu102-dpu zcu104-finn zcu104-bismo; do
+    "$bin/sim-power-rails" --dir "$lab/power/$platform" --layout hwmon --platform "$platform"
+  done
 
   # One simulated board per MCU, answering on a pseudo-terminal linked where
   # the device's serial_port points; the agent opens the ports at start-up.

@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <vector>
 
 #include "agents/drivers/driver_util.h"
 #include "agents/drivers/fpga_driver_support.h"
 #include "agents/drivers/fpga_topologies.h"
+#include "agents/drivers/tool_driver_support.h"
 #include "common/statistics.h"
 #include "common/status_util.h"
 #include "spdlog/fmt/fmt.h"
@@ -59,22 +61,23 @@ absl::StatusOr<std::unique_ptr<Driver>> BismoDriver::Create(const DriverOptions&
 BismoDriver::BismoDriver(Options options, common::ProcessRunner& runner)
     : options_(std::move(options)), runner_(runner) {}
 
-absl::StatusOr<BismoReport> BismoDriver::RunBatch(const std::string& input_path, const std::string& work_dir,
-                                                  const std::string& artifact_stem, milliseconds timeout,
-                                                  const std::atomic<bool>* cancel) {
+absl::StatusOr<BismoDriver::Batch> BismoDriver::RunBatch(const std::string& input_path, const std::string& work_dir,
+                                                         const std::string& artifact_stem, milliseconds timeout,
+                                                         const std::atomic<bool>* cancel) {
   common::ProcessSpec spec;
   spec.argv = {options_.app, "b"};
   spec.stdin_path = input_path;
   spec.extra_env = options_.env;
   spec.working_dir = work_dir;
   spec.timeout = timeout;
-  BENCHD_ASSIGN_OR_RETURN(const common::ProcessOutcome outcome, fpga::Launch(runner_, spec, cancel));
+  BENCHD_ASSIGN_OR_RETURN(common::ProcessOutcome outcome, fpga::Launch(runner_, spec, cancel));
   if (!artifact_stem.empty()) {
     fpga::SaveArtifact(work_dir, artifact_stem + ".stdout", outcome.stdout_text);
     fpga::SaveArtifact(work_dir, artifact_stem + ".stderr", outcome.stderr_text);
   }
   BENCHD_RETURN_IF_ERROR(fpga::OutcomeStatus(outcome));
-  return ParseBismoOutput(outcome.stdout_text);
+  BENCHD_ASSIGN_OR_RETURN(BismoReport report, ParseBismoOutput(outcome.stdout_text));
+  return Batch{std::move(report), std::move(outcome)};
 }
 
 absl::StatusOr<RunResult> BismoDriver::Run(const RunRequest& request, const std::atomic<bool>& cancel) {
@@ -132,19 +135,24 @@ absl::StatusOr<RunResult> BismoDriver::Run(const RunRequest& request, const std:
     if (absl::Status written = WriteInput(input_path, input); !written.ok()) {
       return common::WithContext(written, what);
     }
-    absl::StatusOr<BismoReport> report = RunBatch(input_path, request.work_dir, stem, *remaining, &cancel);
-    if (!report.ok()) return common::WithContext(report.status(), what);
-    if (report->matmuls.size() != layers * inferences) {
+    absl::StatusOr<Batch> batch_run = RunBatch(input_path, request.work_dir, stem, *remaining, &cancel);
+    if (!batch_run.ok()) return common::WithContext(batch_run.status(), what);
+    const BismoReport& report = batch_run->report;
+    if (report.matmuls.size() != layers * inferences) {
       return absl::DataLossError(fmt::format("{}: {} results for {} multiplies (the benchmark stopped early?)", what,
-                                             report->matmuls.size(), layers * inferences));
+                                             report.matmuls.size(), layers * inferences));
     }
     RepeatSamples samples;
     samples.repeat = repeat;
     samples.kind = benchd::v1::LATENCY_KIND_COMPUTE;
+    double warmup_us = 0;
+    for (size_t m = 0; m < static_cast<size_t>(settings->warmup) * layers; ++m) {
+      warmup_us += report.matmuls[m].compute_us;
+    }
     for (int i = settings->warmup; i < inferences; ++i) {
       double us = 0;
       for (size_t l = 0; l < layers; ++l) {
-        const BismoMatMul& matmul = report->matmuls[i * layers + l];
+        const BismoMatMul& matmul = report.matmuls[i * layers + l];
         us += matmul.compute_us;
         host_us += matmul.host_us;
         compute_us += matmul.compute_us;
@@ -156,7 +164,10 @@ absl::StatusOr<RunResult> BismoDriver::Run(const RunRequest& request, const std:
       }
       samples.latency_us.push_back(us);
     }
-    last = report->matmuls.back();
+    last = report.matmuls.back();
+    const double measured_us = std::accumulate(samples.latency_us.begin(), samples.latency_us.end(), 0.0);
+    const std::vector<PhaseMark> marks = ToolRunPhases(batch_run->outcome, measured_us * 1e-6, warmup_us * 1e-6);
+    result.phases.insert(result.phases.end(), marks.begin(), marks.end());
     all_us.insert(all_us.end(), samples.latency_us.begin(), samples.latency_us.end());
     result.repeats.push_back(std::move(samples));
   }
@@ -202,11 +213,11 @@ absl::StatusOr<benchd::v1::Environment> BismoDriver::Probe() {
   if (absl::Status written = WriteInput(input.string(), kProbeInput); !written.ok()) {
     return absl::UnavailableError(context + ": " + std::string(written.message()));
   }
-  absl::StatusOr<BismoReport> report = RunBatch(input.string(), "", "", kProbeTimeout, nullptr);
+  absl::StatusOr<Batch> probe = RunBatch(input.string(), "", "", kProbeTimeout, nullptr);
   std::error_code error;
   fs::remove(input, error);
-  if (!report.ok()) return absl::UnavailableError(context + ": " + std::string(report.status().message()));
-  const BismoMatMul& matmul = report->matmuls.front();
+  if (!probe.ok()) return absl::UnavailableError(context + ": " + std::string(probe.status().message()));
+  const BismoMatMul& matmul = probe->report.matmuls.front();
   benchd::v1::Environment environment;
   auto& env = *environment.mutable_entries();
   env["driver"] = kName;
@@ -214,7 +225,7 @@ absl::StatusOr<benchd::v1::Environment> BismoDriver::Probe() {
   for (const char* key : {"hw_peak_perf_binops", "hw_buf_size_bytes"}) {
     if (auto it = matmul.values.find(key); it != matmul.values.end()) env[key] = fpga::FormatNumber(it->second);
   }
-  env["bismo_output"] = report->format == BismoReport::Format::kInstrumentation ? "instrumentation" : "legacy";
+  env["bismo_output"] = probe->report.format == BismoReport::Format::kInstrumentation ? "instrumentation" : "legacy";
   probed_ = environment;
   return environment;
 }

@@ -38,6 +38,14 @@
 // multiplies), hw_peak_binary_gops, fclk_mhz, exec_efficiency_pct (mean of
 // run_eff%_exec when reported).
 //
+// Phases (for power): per repeat from the run's own figures (ToolRunPhases):
+// the program prints no wall time, so the sum of the timed inferences'
+// accelerator times, counted back from its exit, is the measure window, the
+// warm-up inferences' sum before it the warm-up, and the time before that
+// (opening the overlay, reading the input) idle. Host steps between the
+// multiplies are not in these sums, so on a board the windows are the
+// accelerator time the latencies stand for, at the end of the run.
+//
 // Failure codes of `Run` (driver.h): INVALID_ARGUMENT for bad parameters;
 // FAILED_PRECONDITION for another precision, an unknown topology or pruning,
 // and when the runtime library rejects a multiply ("Exception: LHS is too
@@ -79,12 +87,15 @@ class BismoDriver final : public Driver {
   [[nodiscard]] absl::StatusOr<RunResult> Run(const RunRequest& request, const std::atomic<bool>& cancel) override;
 
  private:
+  struct Batch {
+    BismoReport report;
+    common::ProcessOutcome outcome;  // its timing, for the phases
+  };
   // Runs the app on the multiplies in `input_path` and parses its output;
   // `artifact_stem`, when not empty, names the raw-output copies.
-  [[nodiscard]] absl::StatusOr<BismoReport> RunBatch(const std::string& input_path, const std::string& work_dir,
-                                                     const std::string& artifact_stem,
-                                                     std::chrono::milliseconds timeout,
-                                                     const std::atomic<bool>* cancel);
+  [[nodiscard]] absl::StatusOr<Batch> RunBatch(const std::string& input_path, const std::string& work_dir,
+                                               const std::string& artifact_stem, std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>* cancel);
 
   const std::string name_ = kName;
   Options options_;

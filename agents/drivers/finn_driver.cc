@@ -8,6 +8,7 @@
 #include "agents/drivers/fpga_driver_support.h"
 #include "agents/drivers/fpga_topologies.h"
 #include "agents/drivers/sha256.h"
+#include "agents/drivers/tool_driver_support.h"
 #include "agents/parsers/text_scan.h"
 #include "common/statistics.h"
 #include "common/status_util.h"
@@ -166,9 +167,9 @@ absl::StatusOr<benchd::v1::Environment> FinnDriver::Prepare(const RunRequest& re
   return prepared_->environment;
 }
 
-absl::StatusOr<FinnMetrics> FinnDriver::RunOnce(const std::vector<std::string>& argv, const std::string& work_dir,
-                                                milliseconds timeout, const std::atomic<bool>& cancel,
-                                                std::string* log) {
+absl::StatusOr<FinnDriver::Launched> FinnDriver::RunOnce(const std::vector<std::string>& argv,
+                                                         const std::string& work_dir, milliseconds timeout,
+                                                         const std::atomic<bool>& cancel, std::string* log) {
   const fs::path metrics_path = fs::path(work_dir) / kMetricsFile;
   // driver.py removes a stale file itself, but a driver that dies before that
   // must not leave the previous launch's figures to be read again.
@@ -188,7 +189,10 @@ absl::StatusOr<FinnMetrics> FinnDriver::RunOnce(const std::vector<std::string>& 
                                std::string(Trim(TailLines(outcome.stdout_text, kStdoutTailBytes))));
   }
   *log += "---- " + std::string(kMetricsFile) + "\n" + *text + "\n";
-  return ParseFinnMetrics(*text);
+  BENCHD_ASSIGN_OR_RETURN(FinnMetrics metrics, ParseFinnMetrics(*text));
+  // throughput_test times one execution and has no warm-up of its own.
+  std::vector<PhaseMark> phases = ToolRunPhases(outcome, *metrics.runtime.mean_us * 1e-6, 0);
+  return Launched{std::move(metrics), std::move(phases)};
 }
 
 absl::StatusOr<RunResult> FinnDriver::Run(const RunRequest& request, const std::atomic<bool>& cancel) {
@@ -233,23 +237,28 @@ absl::StatusOr<RunResult> FinnDriver::Run(const RunRequest& request, const std::
       if (cancel.load()) return absl::CancelledError(what + ": cancelled");
       BENCHD_ASSIGN_OR_RETURN(const milliseconds remaining, deadline.Remaining(what));
       log += fmt::format("==== launch {}{}\n", launch, launch < settings->warmup ? " (warm-up)" : "");
-      absl::StatusOr<FinnMetrics> metrics = RunOnce(argv, request.work_dir, remaining, cancel, &log);
-      if (!metrics.ok()) {
+      absl::StatusOr<Launched> launched = RunOnce(argv, request.work_dir, remaining, cancel, &log);
+      if (!launched.ok()) {
         fpga::SaveArtifact(request.work_dir, fmt::format("finn-repeat-{}.log", repeat), log);
-        return common::WithContext(metrics.status(), what);
+        return common::WithContext(launched.status(), what);
       }
-      if (metrics->batch_size != accelerator->batch) {
-        return absl::InternalError(fmt::format("{}: driver.py measured batch {}, asked for {}", what,
-                                               metrics->batch_size, accelerator->batch));
+      const FinnMetrics& metrics = launched->metrics;
+      if (metrics.batch_size != accelerator->batch) {
+        return absl::InternalError(
+            fmt::format("{}: driver.py measured batch {}, asked for {}", what, metrics.batch_size, accelerator->batch));
+      }
+      for (PhaseMark mark : launched->phases) {
+        if (mark.phase == power::Phase::kMeasure && launch < settings->warmup) mark.phase = power::Phase::kWarmup;
+        result.phases.push_back(mark);
       }
       if (launch < settings->warmup) continue;
-      samples.latency_us.push_back(*metrics->runtime.mean_us);
-      throughput.Add(metrics->throughput_items_per_s);
-      if (metrics->fclk_mhz) fclk.Add(*metrics->fclk_mhz);
-      if (metrics->dram_in_mb_s) dram_in.Add(*metrics->dram_in_mb_s);
-      if (metrics->dram_out_mb_s) dram_out.Add(*metrics->dram_out_mb_s);
-      for (const auto& [step, us] : metrics->host_us) host_us[step].Add(us);
-      legacy_keys = legacy_keys || metrics->key_style == FinnMetrics::KeyStyle::kLegacy;
+      samples.latency_us.push_back(*metrics.runtime.mean_us);
+      throughput.Add(metrics.throughput_items_per_s);
+      if (metrics.fclk_mhz) fclk.Add(*metrics.fclk_mhz);
+      if (metrics.dram_in_mb_s) dram_in.Add(*metrics.dram_in_mb_s);
+      if (metrics.dram_out_mb_s) dram_out.Add(*metrics.dram_out_mb_s);
+      for (const auto& [step, us] : metrics.host_us) host_us[step].Add(us);
+      legacy_keys = legacy_keys || metrics.key_style == FinnMetrics::KeyStyle::kLegacy;
     }
     fpga::SaveArtifact(request.work_dir, fmt::format("finn-repeat-{}.log", repeat), log);
     all_us.insert(all_us.end(), samples.latency_us.begin(), samples.latency_us.end());

@@ -47,6 +47,13 @@
 // dram_out_mb_s, <host step>_us for each host overhead FINN reports.
 // Environment: package, bitfile, bitfile_sha256, metrics_keys
 // (current|legacy), python and pynq versions from Probe.
+// Phases (for power): each launch from its own figures (ToolRunPhases): the
+// last runtime[ms] before the process ended is the timed execution, measure
+// for a kept launch and warm-up for a warm-up one; the time before it (PYNQ
+// downloading the overlay, allocating buffers) is idle. Small networks run
+// for microseconds, far shorter than a meter's sample period and than
+// driver.py's own exit: their window then gets the power interpolated
+// between the samples around the exit, not the accelerator's full power.
 //
 // Failure codes of `Run`/`Prepare` (driver.h): INVALID_ARGUMENT for bad
 // parameters (a topology that is not one path component included);
@@ -107,10 +114,16 @@ class FinnDriver final : public Driver {
 
   [[nodiscard]] absl::StatusOr<Accelerator> SelectAccelerator(const benchd::v1::Parameters& parameters) const;
   [[nodiscard]] absl::StatusOr<Prepared> PrepareAccelerator(const Accelerator& accelerator) const;
+  // One throughput test's figures and the phases of its process, its
+  // execution marked as measure.
+  struct Launched {
+    FinnMetrics metrics;
+    std::vector<PhaseMark> phases;
+  };
   // One throughput test in `work_dir`; appends its output to `log`.
-  [[nodiscard]] absl::StatusOr<FinnMetrics> RunOnce(const std::vector<std::string>& argv, const std::string& work_dir,
-                                                    std::chrono::milliseconds timeout, const std::atomic<bool>& cancel,
-                                                    std::string* log);
+  [[nodiscard]] absl::StatusOr<Launched> RunOnce(const std::vector<std::string>& argv, const std::string& work_dir,
+                                                 std::chrono::milliseconds timeout, const std::atomic<bool>& cancel,
+                                                 std::string* log);
 
   const std::string name_ = kName;
   Options options_;

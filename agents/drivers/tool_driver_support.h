@@ -3,7 +3,8 @@
 // Plumbing shared by the drivers that measure by running an accelerator's
 // native benchmark tool (jetson, openvino, edgetpu): option and parameter
 // reading, the model file naming rule, run limits from RunSettings, running a
-// tool with its raw output kept, and summaries from parsed figures.
+// tool with its raw output kept, phases from a tool's timing (also used by
+// finn, bismo and vitis-dpu) and summaries from parsed figures.
 //
 // Error codes follow driver.h: INVALID_ARGUMENT for bad parameters, settings
 // or options; for a tool run, UNAVAILABLE when it cannot be launched or exits

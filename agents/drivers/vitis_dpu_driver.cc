@@ -6,6 +6,7 @@
 
 #include "agents/drivers/driver_util.h"
 #include "agents/drivers/fpga_driver_support.h"
+#include "agents/drivers/tool_driver_support.h"
 #include "common/status_util.h"
 #include "spdlog/fmt/fmt.h"
 
@@ -154,6 +155,7 @@ absl::StatusOr<RunResult> VitisDpuDriver::Run(const RunRequest& request, const s
   if (!plan.ok()) return common::WithContext(plan.status(), context);
 
   const fpga::RunDeadline deadline(plan->timeout);
+  std::vector<PhaseMark> phases;
   double fps_sum = 0;
   double calls = 0;
   double e2e_weighted = 0;
@@ -177,6 +179,8 @@ absl::StatusOr<RunResult> VitisDpuDriver::Run(const RunRequest& request, const s
     BENCHD_RETURN_IF_ERROR(common::WithContext(fpga::OutcomeStatus(*outcome), what));
     absl::StatusOr<VitisPerformance> report = ParseVitisPerformance(outcome->stdout_text);
     if (!report.ok()) return common::WithContext(report.status(), what);
+    const std::vector<PhaseMark> marks = ToolRunPhases(*outcome, static_cast<double>(plan->seconds), 0);
+    phases.insert(phases.end(), marks.begin(), marks.end());
 
     // One image per call on a DPUCZDX8G: the calls behind each mean are the
     // images the run processed.
@@ -195,6 +199,7 @@ absl::StatusOr<RunResult> VitisDpuDriver::Run(const RunRequest& request, const s
   }
 
   RunResult result;
+  result.phases = std::move(phases);
   benchd::v1::RunSummary& summary = result.summary;
   summary.set_fps(fps_sum / plan->repeats);
   if (!fps_only && calls > 0) {

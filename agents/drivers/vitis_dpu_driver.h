@@ -43,6 +43,13 @@
 // prints only FPS (2.5+ with more than one thread) the latency stays empty
 // and the environment says report=fps-only.
 //
+// Phases (for power): per repeat (ToolRunPhases), the last `seconds` before
+// the tool exited are the measure window (its threads infer for exactly that
+// long; there is no warm-up) and the time before them (loading the model and
+// the images) idle. The tool's main thread waits in steps (5 s in Vitis AI
+// 1.x, 10 s later) before it reports and exits, so on a board the window
+// ends at the threads' end only when `seconds` is a multiple of the step.
+//
 // Failure codes of `Run` (driver.h): INVALID_ARGUMENT for bad parameters,
 // FAILED_PRECONDITION for another precision, an unknown topology or pruning,
 // or a model file missing under model_dir; UNAVAILABLE when the tool cannot

@@ -13,14 +13,30 @@
 // the b and i modes; `no-fit` makes the runtime library reject the second
 // multiply with "Exception: LHS is too large ...", after which, as the real
 // program does, it goes on and exits 0.
+//
+// No real time passes unless BENCHD_SIM_POWER_DIR is set: then a b or i run
+// takes real time (agents/sim/common/power_playback.h) and an hwmon chip
+// "zcu104-bismo" under that directory follows it: Idle_Pwr_W while the
+// runtime library opens the overlay (BENCHD_SIM_LOAD_MS), then Full_Pwr_W
+// for exactly the sum of the printed multiplies' run_cycles / hw_fclk_mhz
+// (the tool cannot tell warm-up from timed multiplies: they are all one
+// stream of work to it), then Base_Pwr_W, and exits. The results are
+// printed before the power plays (see below).
+// Figures: bismo_model.h. Host steps (the mat_*_us figures) take no real
+// time, so the accelerator time the driver counts back from the exit is the
+// timed part. Environment: the common BENCHD_SIM_* variables (simulation.h),
+// BENCHD_SIM_POWER_DIR, BENCHD_SIM_LOAD_MS.
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agents/sim/bismo/bismo_model.h"
+#include "agents/sim/common/power_playback.h"
 #include "agents/sim/common/simulation.h"
 
 namespace benchd::sim {
@@ -31,6 +47,9 @@ std::string Field(double value) {
   std::snprintf(buffer, sizeof(buffer), "%g, ", static_cast<double>(static_cast<float>(value)));
   return buffer;
 }
+
+// `value` as `Field` prints it, so time spent matches the printed figures.
+double Printed(double value) { return std::strtod(Field(value).c_str(), nullptr); }
 
 std::string HeaderLine(const std::map<std::string, double>& data) {
   std::string line;
@@ -83,6 +102,7 @@ int Main(int argc, char* argv[]) {
   }
   const std::vector<double> cycles = ModelCycles(matmuls);
   std::string out;
+  double accelerator_us = 0;  // the printed multiplies' run_cycles / hw_fclk_mhz
   bool header_printed = false;
   for (size_t i = 0; i < matmuls.size(); ++i) {
     if (failure.mode == FailureMode::kNoFit && i == 1) {
@@ -90,6 +110,7 @@ int Main(int argc, char* argv[]) {
       continue;
     }
     const std::map<std::string, double> data = Instrumentation(matmuls[i], noise.Around(cycles[i]));
+    accelerator_us += Printed(data.at("run_cycles")) / Printed(data.at("hw_fclk_mhz"));
     if (!header_printed || interactive) out += HeaderLine(data) + "\n";
     header_printed = true;
     out += ValueLine(data) + "\n";
@@ -102,6 +123,23 @@ int Main(int argc, char* argv[]) {
   // A truncated run stops printing half-way, inside a line.
   if (failure.mode == FailureMode::kTruncate) out.resize(out.size() / 2);
   std::cout << out << std::flush;
+  // The real program prints each multiply's line as it completes, so it exits
+  // right after the last multiply; printing the lines (up to hundreds of KB)
+  // after the timed part would move its exit late, off the window the driver
+  // counts back from it. So they go out first, then the time is spent.
+  if (const std::optional<SimPowerSettings> power = SimPowerFromEnvironment()) {
+    const std::optional<PowerFigures> figures = BismoPowerFigures(matmuls);
+    if (!figures) {
+      std::cerr << "bismo_rt: no QuTiBench power figures for ZCU104-Bismo" << std::endl;
+      return 1;
+    }
+    const absl::Status played =
+        PlayRunPower(*power, PowerLayout::kHwmon, "zcu104-bismo", {*figures, {}}, {{}, FromMs(accelerator_us / 1000)});
+    if (!played.ok()) {
+      std::cerr << "bismo_rt: " << played.message() << std::endl;
+      return 1;
+    }
+  }
   return 0;
 }
 

@@ -24,9 +24,9 @@ double ArrayCycles(const MatMul& m) {
   return tiles * m.lhs_bits * m.rhs_bits + kStartupCycles;
 }
 
-// The QuTiBench latency in µs of the MLP whose first layer is `first`, when
+// The QuTiBench row of the MLP whose first layer is `first`, when
 // matmuls[i..i+3] are its four layers.
-std::optional<double> MlpLatencyUs(const std::vector<MatMul>& matmuls, size_t i) {
+std::optional<QutibenchRow> MlpRow(const std::vector<MatMul>& matmuls, size_t i) {
   if (i + 4 > matmuls.size()) return std::nullopt;
   const MatMul& first = matmuls[i];
   const long h = first.rows;
@@ -44,10 +44,10 @@ std::optional<double> MlpLatencyUs(const std::vector<MatMul>& matmuls, size_t i)
     }
   }
   const double pruning = static_cast<double>(h) * 100 / kMlpFullHidden;
-  const std::optional<QutibenchRow> row = FindQutibench("ZCU104-Bismo", "MLP", "INT" + std::to_string(first.lhs_bits),
-                                                        "", static_cast<int>(n), pruning);
+  std::optional<QutibenchRow> row =
+      FindQutibench("ZCU104-Bismo", "MLP", "INT" + std::to_string(first.lhs_bits), "", static_cast<int>(n), pruning);
   if (!row || !row->lat_comp_ms) return std::nullopt;
-  return *row->lat_comp_ms * 1000;
+  return row;
 }
 
 }  // namespace
@@ -55,10 +55,11 @@ std::optional<double> MlpLatencyUs(const std::vector<MatMul>& matmuls, size_t i)
 std::vector<double> ModelCycles(const std::vector<MatMul>& matmuls) {
   std::vector<double> cycles(matmuls.size());
   for (size_t i = 0; i < matmuls.size();) {
-    if (std::optional<double> us = MlpLatencyUs(matmuls, i)) {
+    if (const std::optional<QutibenchRow> row = MlpRow(matmuls, i)) {
+      const double us = *row->lat_comp_ms * 1000;
       double total_ops = 0;
       for (size_t l = 0; l < 4; ++l) total_ops += Ops(matmuls[i + l]);
-      for (size_t l = 0; l < 4; ++l) cycles[i + l] = *us * kFclkMhz * Ops(matmuls[i + l]) / total_ops;
+      for (size_t l = 0; l < 4; ++l) cycles[i + l] = us * kFclkMhz * Ops(matmuls[i + l]) / total_ops;
       i += 4;
     } else {
       cycles[i] = ArrayCycles(matmuls[i]);
@@ -66,6 +67,13 @@ std::vector<double> ModelCycles(const std::vector<MatMul>& matmuls) {
     }
   }
   return cycles;
+}
+
+std::optional<PowerFigures> BismoPowerFigures(const std::vector<MatMul>& matmuls) {
+  for (size_t i = 0; i < matmuls.size(); ++i) {
+    if (const std::optional<QutibenchRow> row = MlpRow(matmuls, i)) return PowerFiguresOf(*row);
+  }
+  return PlatformPowerFigures("zcu104-bismo");
 }
 
 std::map<std::string, double> Instrumentation(const MatMul& m, double cycles) {

@@ -10,11 +10,16 @@
 // precision (INT<bits>), batch (the columns) and pruning (h / 2048), in
 // proportion to their operations; any other multiply gets the array's tile
 // count x bits x bits plus a fixed start-up cost.
+// Power: the QuTiBench figures of the first such MLP in a batch, else the
+// platform's (power_figures.h PlatformPowerFigures, "zcu104-bismo").
 // Thread-safety: pure functions.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "agents/sim/common/power_figures.h"
 
 namespace benchd::sim {
 
@@ -33,6 +38,10 @@ constexpr double kFclkMhz = 200;
 
 // Cycles per multiply, before noise, for a whole batch read from stdin.
 std::vector<double> ModelCycles(const std::vector<MatMul>& matmuls);
+
+// The board's base, idle and full power while it runs `matmuls` (see above);
+// nullopt only when the compiled-in data has no ZCU104-Bismo figures.
+std::optional<PowerFigures> BismoPowerFigures(const std::vector<MatMul>& matmuls);
 
 // bismo_rt's instrumentation of one multiply that took `cycles`, keyed as the
 // runtime library keys it (std::map: alphabetical).

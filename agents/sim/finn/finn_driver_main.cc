@@ -15,9 +15,19 @@
 // nw_metrics.txt", as FINN's driver does; runtime[ms] is QuTiBench's lat-comp
 // for the accelerator at the nearest batch size. Errors look like Python's:
 // argparse usage errors exit 2, exceptions print a traceback and exit 1.
+//
+// No real time passes unless BENCHD_SIM_POWER_DIR is set: then the throughput
+// test takes real time (agents/sim/common/power_playback.h) and an hwmon chip
+// "zcu104-finn" under that directory follows it: the QuTiBench row's
+// Idle_Pwr_W while PYNQ downloads the overlay (BENCHD_SIM_LOAD_MS),
+// Full_Pwr_W for exactly the printed runtime[ms] (FINN's throughput_test
+// times one execution and has no warm-up), Base_Pwr_W when the metrics are
+// written. The host-step figures (fold_input[ms], ...) take no real time.
+//
 // Environment: BENCHD_SIM_FINN_KEYS = current (default), legacy (FINN <= 0.4
 // keys) or numpy2 (np.float64(...) bandwidths); BENCHD_SIM_PYNQ (default
-// 3.0.1); the common BENCHD_SIM_* variables (simulation.h).
+// 3.0.1); the common BENCHD_SIM_* variables (simulation.h);
+// BENCHD_SIM_POWER_DIR, BENCHD_SIM_LOAD_MS.
 
 #include <charconv>
 #include <cmath>
@@ -31,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/sim/common/power_playback.h"
 #include "agents/sim/common/reference_data.h"
 #include "agents/sim/common/simulation.h"
 
@@ -200,7 +211,15 @@ int Main(int argc, char* argv[]) {
   Noise noise;
   const char* keys_env = std::getenv("BENCHD_SIM_FINN_KEYS");
   const std::string keys = keys_env != nullptr && *keys_env != '\0' ? keys_env : "current";
-  std::string dict = MetricsDict(overlay, batch, noise.Around(*row->lat_comp_ms), keys, noise);
+  const double runtime_ms = noise.Around(*row->lat_comp_ms);
+  std::string dict = MetricsDict(overlay, batch, runtime_ms, keys, noise);
+  if (const std::optional<SimPowerSettings> power = SimPowerFromEnvironment()) {
+    const std::optional<PowerFigures> figures = PowerFiguresOf(*row);
+    if (!figures) Traceback("RuntimeError: no QuTiBench power figures for ZCU104-FINN");
+    const absl::Status played =
+        PlayRunPower(*power, PowerLayout::kHwmon, "zcu104-finn", {*figures, {}}, {{}, FromMs(runtime_ms)});
+    if (!played.ok()) Traceback("OSError: sim-finn-driver: " + std::string(played.message()));
+  }
   std::ofstream file(kMetricsFile, std::ios::binary | std::ios::trunc);
   if (failure.mode == FailureMode::kGarbage) {
     std::uniform_int_distribution<int> byte(0x80, 0xff);

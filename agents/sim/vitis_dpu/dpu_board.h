@@ -16,6 +16,7 @@ struct DpuBoard {
   std::string arch;      // DPUCZDX8G_ISA1_B4096, ...
   int cores = 1;
   int frequency_mhz = 300;
+  std::string platform;  // the agent's platform id, zcu102-dpu, ...: its simulated power chip
 };
 
 // Unknown names are reported on stderr and fall back to ZCU104.

@@ -7,16 +7,26 @@
 // the image list last, logs through glog to stderr and writes the report to
 // stdout or the -l file: FPS=, then E2E_MEAN= and DPU_MEAN= (µs) for one
 // thread, FPS= alone for more threads from Vitis AI 2.5 on. It does not wait
-// for the seconds it is given: the figures are what the board measured.
+// for the seconds it is given (the figures are what the board measured)
+// unless BENCHD_SIM_POWER_DIR is set: then the run takes real time
+// (agents/sim/common/power_playback.h) and an hwmon chip named by the board's
+// platform id (zcu102-dpu, zcu104-dpu, ultra96-dpu) under that directory
+// follows it: the QuTiBench row's Idle_Pwr_W while the model and the images
+// load (BENCHD_SIM_LOAD_MS), Full_Pwr_W for exactly the -s seconds the
+// threads run (benchmark.hpp has no warm-up), Base_Pwr_W when the report is
+// written. Unlike the real program, whose main thread waits in 10 s steps,
+// it ends as soon as the seconds are over.
 // A missing or empty image list, or a model this board has no figures for,
 // ends it like LOG(FATAL) does (SIGABRT).
 // Figures: QuTiBench <board>-DPU, INT8, the model's network, nearest thread
 // count: FPS = fps-system, E2E_MEAN = lat-sys, DPU_MEAN = lat-comp.
-// Environment: BENCHD_SIM_BOARD, BENCHD_SIM_VITIS_AI (dpu_board.h) and the
-// common BENCHD_SIM_* variables (simulation.h).
+// Environment: BENCHD_SIM_BOARD, BENCHD_SIM_VITIS_AI (dpu_board.h), the
+// common BENCHD_SIM_* variables (simulation.h), BENCHD_SIM_POWER_DIR and
+// BENCHD_SIM_LOAD_MS.
 
 #include <getopt.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -25,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/sim/common/power_playback.h"
 #include "agents/sim/common/reference_data.h"
 #include "agents/sim/common/simulation.h"
 #include "agents/sim/vitis_dpu/dpu_board.h"
@@ -109,6 +120,13 @@ int Main(int argc, char* argv[]) {
   for (int i = 0; i < seconds; i += 10) {
     std::cerr << GlogPrefix('I') << "benchmark.hpp:203] waiting for " << i << "/" << seconds << " seconds, "
               << threads << " threads running" << std::endl;
+  }
+  if (const std::optional<SimPowerSettings> power = SimPowerFromEnvironment()) {
+    const std::optional<PowerFigures> figures = PowerFiguresOf(*row);
+    if (!figures) Fatal("benchmark.hpp:190", "no QuTiBench power figures for " + board.hardware);
+    const absl::Status played =
+        PlayRunPower(*power, PowerLayout::kHwmon, board.platform, {*figures, {}}, {{}, std::chrono::seconds(seconds)});
+    if (!played.ok()) Fatal("benchmark.hpp:190", std::string(played.message()));
   }
   std::cerr << GlogPrefix('I') << "benchmark.hpp:211] waiting for threads terminated" << std::endl;
   if (failure.mode == FailureMode::kTruncate) return 0;  // killed output: no report at all

@@ -91,6 +91,26 @@ TEST_F(BismoDriverTest, FeedsTheNetworkLayerByLayerThroughStdin) {
   EXPECT_THAT(testing::ReadFileOrEmpty(work_dir_ + "/bismo-repeat-0.stdout"), HasSubstr("run_cycles"));
 }
 
+TEST_F(BismoDriverTest, AcceleratorTimeCountedBackFromTheExitPlacesTheWindows) {
+  std::unique_ptr<Driver> driver = MakeDriver();
+  // Warm-up inference of 40 µs, then timed ones of 117 and 122 µs; the
+  // program ran 1 s and ended at 5 s.
+  runner_.AddExit(0, Output({2000, 2000, 2000, 2000, 9000, 6000, 6000, 2400, 10000, 6000, 6000, 2400}));
+  runner_.TimeLast(5'000'000'000, std::chrono::seconds(1));
+  absl::StatusOr<RunResult> result = driver->Run(Request("INT2", 8, 1, 2), cancel_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  using power::Phase;
+  const std::vector<std::pair<Phase, int64_t>> expected = {{Phase::kIdle, 4'000'000'000},
+                                                           {Phase::kWarmup, 5'000'000'000 - 239'000 - 40'000},
+                                                           {Phase::kMeasure, 5'000'000'000 - 239'000},
+                                                           {Phase::kCooldown, 5'000'000'000}};
+  ASSERT_EQ(result->phases.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(result->phases[i].phase, expected[i].first) << i;
+    EXPECT_NEAR(result->phases[i].t_ns, expected[i].second, 1) << i;
+  }
+}
+
 TEST_F(BismoDriverTest, CnvIsLoweredWithIm2col) {
   std::unique_ptr<Driver> driver = MakeDriver();
   RunRequest request = Request("INT4", 2, 0, 1);  // warmup 0: the default of one

@@ -9,6 +9,8 @@
 // benchd-stdin-exec launch held at launch time.
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -55,6 +57,12 @@ class FakeProcessRunner final : public common::ProcessRunner {
     results.emplace_back(std::move(outcome), std::move(action));
   }
   void AddOutcome(common::ProcessOutcome outcome) { results.emplace_back(std::move(outcome), nullptr); }
+  // Gives the last scripted process the timing a real run records: it ended
+  // at `ended_ns` on the steady clock after running for `wall_time`.
+  void TimeLast(int64_t ended_ns, std::chrono::nanoseconds wall_time) {
+    results.back().first->ended_ns = ended_ns;
+    results.back().first->wall_time = wall_time;
+  }
   void AddLaunchError(absl::Status status) { results.emplace_back(std::move(status), nullptr); }
 
   std::vector<common::ProcessSpec> specs;

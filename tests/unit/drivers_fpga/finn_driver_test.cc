@@ -15,6 +15,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::FakeProcessRunner;
 
+constexpr int64_t kSecondNs = 1'000'000'000;
+
 // sha256("abc"), FIPS 180-2 appendix B.1.
 constexpr char kAbcSha256[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
@@ -136,6 +138,29 @@ TEST_F(FinnDriverTest, RepeatsTheThroughputTestAndKeepsRuntimesAfterWarmup) {
   const std::string log = testing::ReadFileOrEmpty(work_dir_ + "/finn-repeat-0.log");
   EXPECT_THAT(log, HasSubstr("==== launch 0 (warm-up)"));
   EXPECT_THAT(log, HasSubstr("'runtime[ms]': 0.006000"));
+}
+
+TEST_F(FinnDriverTest, EachLaunchMarksItsRuntimeBeforeItsExitAsItsWindow) {
+  std::unique_ptr<Driver> driver = MakeDriver();
+  RunRequest request = Request("INT2", 8, 1, 2);
+  // Launches end at 10, 11 and 12 s after 0.5 s each; runtimes 200, 150, 250 ms.
+  const double runtimes_ms[] = {200, 150, 250};
+  for (int launch = 0; launch < 3; ++launch) {
+    runner_.AddExit(0, "Results written to nw_metrics.txt\n", "", WritesMetrics(Metrics(runtimes_ms[launch], 8)));
+    runner_.TimeLast((10 + launch) * kSecondNs, std::chrono::milliseconds(500));
+  }
+  absl::StatusOr<RunResult> result = driver->Run(request, cancel_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  using power::Phase;
+  const std::vector<std::pair<Phase, int64_t>> expected = {
+      {Phase::kIdle, 9'500'000'000},  {Phase::kWarmup, 9'800'000'000},   {Phase::kCooldown, 10'000'000'000},
+      {Phase::kIdle, 10'500'000'000}, {Phase::kMeasure, 10'850'000'000}, {Phase::kCooldown, 11'000'000'000},
+      {Phase::kIdle, 11'500'000'000}, {Phase::kMeasure, 11'750'000'000}, {Phase::kCooldown, 12'000'000'000}};
+  ASSERT_EQ(result->phases.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(result->phases[i].phase, expected[i].first) << i;
+    EXPECT_NEAR(result->phases[i].t_ns, expected[i].second, 1) << i;
+  }
 }
 
 TEST_F(FinnDriverTest, RunPreparesAnotherPackageWhenTheParametersNeedOne) {

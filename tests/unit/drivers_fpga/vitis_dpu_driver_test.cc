@@ -115,6 +115,27 @@ TEST_F(VitisDpuDriverTest, SummarisesReportedMeansWeightedByCallsWithoutSamples)
   EXPECT_EQ(result->environment.entries().at("model"), "resnet50");
 }
 
+TEST_F(VitisDpuDriverTest, EachRepeatMarksItsSecondsBeforeItsExitAsTheWindow) {
+  std::unique_ptr<Driver> driver = MakeDriver({{"seconds", "10"}});
+  RunRequest request = MakeRequest("ResNet-50", 1);
+  request.settings.set_repeats(2);
+  runner_.AddExit(0, Report(50, 20000, 15000));
+  runner_.TimeLast(20'000'000'000, std::chrono::seconds(12));
+  runner_.AddExit(0, Report(50, 20000, 15000));
+  runner_.TimeLast(35'000'000'000, std::chrono::seconds(12));
+  absl::StatusOr<RunResult> result = driver->Run(request, cancel_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  using power::Phase;
+  const std::vector<std::pair<Phase, int64_t>> expected = {
+      {Phase::kIdle, 8'000'000'000},  {Phase::kMeasure, 10'000'000'000}, {Phase::kCooldown, 20'000'000'000},
+      {Phase::kIdle, 23'000'000'000}, {Phase::kMeasure, 25'000'000'000}, {Phase::kCooldown, 35'000'000'000}};
+  ASSERT_EQ(result->phases.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(result->phases[i].phase, expected[i].first) << i;
+    EXPECT_EQ(result->phases[i].t_ns, expected[i].second) << i;
+  }
+}
+
 TEST_F(VitisDpuDriverTest, FpsOnlyReportLeavesLatencyEmpty) {
   std::unique_ptr<Driver> driver = MakeDriver();
   runner_.AddExit(0, testing::ReadGolden("vitis_dpu", "test_performance_4t_fps_only.log"));
