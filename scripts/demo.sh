@@ -90,7 +90,7 @@ if [ "${BENCHD_DEMO_SIMLAB:-1}" != 0 ]; then
   # Power rails of the boards with a simulated meter, at their base power
   # until a run drives them (the agent discovers the rails at start-up).
   "$bin/sim-power-rails" --dir "$lab/power/tx2" --layout ina3221 --platform tx2
-  for platform in ncs2 edgetpu zcu102-dpu zcu104-finn zcu104-bismo; do
+  for platform in ncs2 edgetpu zcu102-dpu zcu104-bismo; do
     "$bin/sim-power-rails" --dir "$lab/power/$platform" --layout hwmon --platform "$platform"
   done
 

@@ -22,6 +22,17 @@ benchd::v1::PhasePower ToProto(const power::WindowFigure& figure) {
   return phase;
 }
 
+// Whether `figure` rests on enough samples; else a warning says why not.
+bool EnoughSamples(const power::WindowFigure& figure, const std::string& rail, power::Phase phase,
+                   std::vector<std::string>& warnings) {
+  if (figure.samples >= RunPowerSession::kMinSamplesPerFigure) return true;
+  warnings.push_back(fmt::format(
+      "rail {}: no {} power: its windows last {:.3f} ms and hold {} samples (at least {} needed); "
+      "measure longer (iterations, min_duration) or sample faster",
+      rail, power::PhaseName(phase), figure.seconds * 1e3, figure.samples, RunPowerSession::kMinSamplesPerFigure));
+  return false;
+}
+
 // The average over every window of `phase`, or nothing when it was not
 // marked; a window the samples do not cover becomes a warning.
 void FillPhase(const power::RailTrace& trace, const power::PhaseTimeline& timeline, power::Phase phase,
@@ -34,7 +45,7 @@ void FillPhase(const power::RailTrace& trace, const power::PhaseTimeline& timeli
                                    std::string(figure.status().message())));
     return;
   }
-  *out = ToProto(*figure);
+  if (EnoughSamples(*figure, rail, phase, warnings)) *out = ToProto(*figure);
 }
 
 }  // namespace
@@ -125,10 +136,12 @@ RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& driver_mar
       outcome.warnings.push_back(fmt::format("rail {}: no full power: {}", names[id], std::string(energy.status().message())));
       continue;
     }
+    const bool idle_ok = energy->idle && EnoughSamples(*energy->idle, names[id], power::Phase::kIdle, outcome.warnings);
+    if (idle_ok) *rail->mutable_idle() = ToProto(*energy->idle);
+    if (!EnoughSamples(energy->measure, names[id], power::Phase::kMeasure, outcome.warnings)) continue;
     *rail->mutable_full() = ToProto(energy->measure);
-    if (energy->idle) *rail->mutable_idle() = ToProto(*energy->idle);
     rail->set_energy_per_inference_j(energy->joules_per_inference);
-    if (energy->dynamic_joules_per_inference) {
+    if (idle_ok && energy->dynamic_joules_per_inference) {
       rail->set_dynamic_energy_per_inference_j(*energy->dynamic_joules_per_inference);
     }
   }

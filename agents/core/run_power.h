@@ -60,6 +60,11 @@ class RunPowerSession {
   // run's end, before the run fails as an infrastructure problem.
   static constexpr std::chrono::milliseconds kSampleDeadline{3000};
   static constexpr std::chrono::milliseconds kDrainInterval{250};
+  // A phase's figure needs at least this many samples inside its windows:
+  // a window shorter than a few sample periods says more about where the
+  // samples fell than about the device (a figure is refused with a warning
+  // naming the window and the rate).
+  static constexpr int64_t kMinSamplesPerFigure = 10;
   // Keeps each message well under gRPC's size limit: 4096 samples are 64 KiB.
   static constexpr int kSamplesPerBatch = 4096;
 

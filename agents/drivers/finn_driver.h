@@ -52,8 +52,9 @@
 // for a kept launch and warm-up for a warm-up one; the time before it (PYNQ
 // downloading the overlay, allocating buffers) is idle. Small networks run
 // for microseconds, far shorter than a meter's sample period and than
-// driver.py's own exit: their window then gets the power interpolated
-// between the samples around the exit, not the accelerator's full power.
+// driver.py's own exit: the agent then refuses the figure with a warning
+// (run_power.h, kMinSamplesPerFigure) rather than report the power around
+// the exit as the accelerator's.
 //
 // Failure codes of `Run`/`Prepare` (driver.h): INVALID_ARGUMENT for bad
 // parameters (a topology that is not one path component included);

@@ -118,6 +118,23 @@ TEST_F(RunPowerSessionTest, RunWithoutInferencesGetsAWarningInsteadOfAFigure) {
   EXPECT_FALSE(outcome.summary.rails(0).has_full());
 }
 
+TEST_F(RunPowerSessionTest, AWindowTooShortForTheSamplingRateGetsAWarningNotAFigure) {
+  RunPowerSession session(*monitor_, nullptr);
+  const std::atomic<bool> cancel{false};
+  ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
+  const int64_t measure = MonotonicNowNs();
+  Hold(20);  // samples on both sides of the 10 µs window below
+  const RunPowerOutcome outcome =
+      session.Finish({{power::Phase::kMeasure, measure}, {power::Phase::kEnd, measure + 10'000}}, 8);
+  ASSERT_EQ(outcome.warnings.size(), 1u);
+  EXPECT_NE(outcome.warnings[0].find("rail board: no measure power: its windows last 0.010 ms and hold"),
+            std::string::npos)
+      << outcome.warnings[0];
+  ASSERT_EQ(outcome.summary.rails_size(), 1);
+  EXPECT_FALSE(outcome.summary.rails(0).has_full());
+  EXPECT_FALSE(outcome.summary.rails(0).has_dynamic_energy_per_inference_j());
+}
+
 TEST_F(RunPowerSessionTest, MarksBeforeSamplingStartedAreReportedNotExtrapolated) {
   RunPowerSession session(*monitor_, Collect());
   const std::atomic<bool> cancel{false};
