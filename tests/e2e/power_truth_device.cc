@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
     return written;
   };
   if (!write_power(idle_w)) return Fail("cannot write power");
-  std::printf("phase=idle t_ns=%lld\n", static_cast<long long>(Ns(Clock::now())));
+  // Without an idle hold there is no idle phase to mark.
+  if (idle_ms > 0) std::printf("phase=idle t_ns=%lld\n", static_cast<long long>(Ns(Clock::now())));
   std::this_thread::sleep_until(Clock::now() + std::chrono::microseconds(static_cast<int64_t>(idle_ms * 1e3)));
 
   const Clock::time_point t0 = Clock::now();
