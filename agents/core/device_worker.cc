@@ -219,8 +219,8 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   benchd::v1::Report finished_report;
   benchd::v1::RunFinished* finished = finished_report.mutable_run_finished();
   if (power_session && result.ok()) {
-    RunPowerOutcome measured = power_session->Finish(result->phases, result->summary.inferences());
-    if (!repeated->driver_marked_phases) measured.summary.set_phase_source("agent");
+    RunPowerOutcome measured =
+        power_session->Finish(result->phases, result->summary.inferences(), repeated->driver_marked_phases);
     *result->summary.mutable_power() = std::move(measured.summary);
     for (std::string& warning : measured.warnings) *result->summary.add_warnings() = std::move(warning);
   } else if (power_session) {

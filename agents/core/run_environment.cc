@@ -41,7 +41,16 @@ std::string ResolveFile(const std::string& value) {
   return "";
 }
 
+std::string KernelName() {
+  utsname host{};
+  if (uname(&host) != 0) return "";
+  return std::string(host.sysname) + " " + host.release;
+}
+
 }  // namespace
+
+RunEnvironment::RunEnvironment(benchd::v1::Environment probed, std::map<std::string, std::string> sensors)
+    : probed_(std::move(probed)), sensors_(std::move(sensors)), kernel_(KernelName()) {}
 
 void RunEnvironment::RunStarting() {
   at_start_.clear();
@@ -61,7 +70,7 @@ void RunEnvironment::Complete(benchd::v1::Environment& environment) {
   }
   entries.insert({"agent_version", kAgentVersion});
   entries.insert({"clock", "CLOCK_MONOTONIC"});
-  if (utsname host{}; uname(&host) == 0) entries.insert({"kernel", std::string(host.sysname) + " " + host.release});
+  if (!kernel_.empty()) entries.insert({"kernel", kernel_});
   for (const auto& [name, path] : sensors_) {
     const auto start = at_start_.find(name);
     if (start != at_start_.end()) entries["sensor." + name + ".start"] = start->second;

@@ -28,8 +28,7 @@ namespace benchd::agent {
 
 class RunEnvironment {
  public:
-  RunEnvironment(benchd::v1::Environment probed, std::map<std::string, std::string> sensors)
-      : probed_(std::move(probed)), sensors_(std::move(sensors)) {}
+  RunEnvironment(benchd::v1::Environment probed, std::map<std::string, std::string> sensors);
 
   // Reads the sensors as the run starts.
   void RunStarting();
@@ -41,6 +40,7 @@ class RunEnvironment {
 
   const benchd::v1::Environment probed_;
   const std::map<std::string, std::string> sensors_;
+  const std::string kernel_;  // read once: it cannot change under a running agent
   std::map<std::string, std::string> at_start_;
   std::map<std::tuple<std::string, uintmax_t, int64_t>, std::string> hashes_;
 };

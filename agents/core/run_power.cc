@@ -88,12 +88,13 @@ absl::Status RunPowerSession::Begin(std::chrono::milliseconds base, const std::a
   return absl::OkStatus();
 }
 
-RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& driver_marks, int64_t inferences) {
+RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& marks, int64_t inferences,
+                                        bool marked_by_driver) {
   RunPowerOutcome outcome;
   const int64_t driver_end = MonotonicNowNs();
   benchd::v1::PowerSummary& summary = outcome.summary;
-  summary.set_phase_source("driver");
-  for (const PhaseMark& mark : driver_marks) {
+  summary.set_phase_source(marked_by_driver ? "driver" : "agent");
+  for (const PhaseMark& mark : marks) {
     if (absl::Status added = timeline_.Add(mark.phase, mark.t_ns); !added.ok()) {
       outcome.warnings.push_back("phase marks out of order: " + std::string(added.message()));
     }

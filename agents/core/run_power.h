@@ -13,7 +13,7 @@
 //   session.Begin(base_ms, cancel);      // sampling; base window held
 //   ... EnsureConfigured, RunRepeats (phase marks: the driver's or the
 //   whole driver call, repeat_runner.h)
-//   auto measured = session.Finish(result.phases, result.summary.inferences());
+//   auto measured = session.Finish(result.phases, result.summary.inferences(), marked_by_driver);
 //
 // Timeline: base [Begin + first sample, + base] ends with an `end` mark, so
 // the configuration and tool start-up that follow belong to no phase; then the
@@ -79,10 +79,10 @@ class RunPowerSession {
   // sampler cannot start or a rail gives no sample within kSampleDeadline;
   // CANCELLED when `cancel` is set meanwhile.
   [[nodiscard]] absl::Status Begin(std::chrono::milliseconds base, const std::atomic<bool>& cancel);
-  // Closes the timeline (driver marks, or the whole driver run), stops
-  // sampling, sends the last samples and computes the figures over
-  // `inferences`.
-  RunPowerOutcome Finish(const std::vector<PhaseMark>& driver_marks, int64_t inferences);
+  // Closes the timeline with the run's `marks` (`marked_by_driver` false:
+  // the agent's, the whole driver call), stops sampling, sends the last
+  // samples and computes the figures over `inferences`.
+  RunPowerOutcome Finish(const std::vector<PhaseMark>& marks, int64_t inferences, bool marked_by_driver = true);
   // Stops sampling; samples not yet sent are dropped (the run failed).
   void Abandon();
 

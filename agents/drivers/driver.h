@@ -20,7 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "agents/power/energy.h"
+#include "agents/power/phase.h"
 #include "benchd/v1/common.pb.h"
 
 namespace benchd::agent {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -108,15 +109,22 @@ absl::StatusOr<std::chrono::milliseconds> RepeatBudget::Next(int repeat, const s
   return remaining;
 }
 
+std::vector<PhaseMark> PhasesBetween(int64_t started, int64_t ended, double measured_s, double warmup_s) {
+  if (measured_s <= 0) return {};
+  const int64_t measure = std::max(started, ended - static_cast<int64_t>(measured_s * 1e9));
+  const int64_t warmup = std::max(started, measure - static_cast<int64_t>(std::max(warmup_s, 0.0) * 1e9));
+  std::vector<PhaseMark> marks;
+  if (warmup > started) marks.push_back({power::Phase::kIdle, started});
+  if (measure > warmup) marks.push_back({power::Phase::kWarmup, warmup});
+  marks.push_back({power::Phase::kMeasure, measure});
+  marks.push_back({power::Phase::kCooldown, ended});
+  return marks;
+}
+
 std::vector<PhaseMark> MeasureWindowOf(const RepeatSamples& samples) {
   if (samples.t_ns.empty() || samples.t_ns.size() != samples.latency_us.size()) return {};
   const auto first_start = samples.t_ns.front() - static_cast<int64_t>(samples.latency_us.front() * 1e3);
   return {PhaseMark{power::Phase::kMeasure, first_start}, PhaseMark{power::Phase::kEnd, samples.t_ns.back()}};
-}
-
-int64_t MonotonicNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace benchd::agent

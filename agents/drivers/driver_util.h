@@ -4,6 +4,7 @@
 // an error message, keeping raw output beside a run, reading typed options.
 // Thread-safety: pure functions, except `SaveText`, which writes a file.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -12,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "agents/drivers/driver.h"
-#include <atomic>
+#include "agents/power/sampling_clock.h"
 #include "benchd/v1/common.pb.h"
 #include "common/process_runner.h"
 
@@ -25,14 +26,19 @@ std::string FailureDetail(const common::ProcessOutcome& outcome);
 // log is not worth failing a measurement for.
 void SaveText(const std::string& path, std::string_view text);
 
-// The steady clock in nanoseconds, as PhaseMark and RepeatSamples::t_ns
-// count (CLOCK_MONOTONIC, the power samplers' clock).
-int64_t MonotonicNowNs();
+// The clock of PhaseMark and RepeatSamples::t_ns: the power samplers'.
+using power::MonotonicNowNs;
 
 // The measure window of a repeat whose samples carry completion times: from
 // the start of the first inference (its completion less its latency) to the
 // last completion, closed by `end`. Empty without timestamps.
 std::vector<PhaseMark> MeasureWindowOf(const RepeatSamples& samples);
+
+// The phases of a run from `started` to `ended` (monotonic ns) that timed
+// its inferences for `measured_s` just before it ended, after `warmup_s` of
+// warm-up; the time before the warm-up (loading the model) is idle, then
+// cool-down from the end. Empty when nothing was measured.
+std::vector<PhaseMark> PhasesBetween(int64_t started, int64_t ended, double measured_s, double warmup_s);
 
 benchd::v1::Metric MakeMetric(const std::string& name, double value, const std::string& unit);
 

@@ -71,7 +71,6 @@ absl::StatusOr<double> NumberParam(const benchd::v1::Parameters& parameters,
                                     common::ParamValueToString(*value) + "'");
 }
 
-// "exit code 3; stderr: <last lines>", for error messages.
 // Keeps the raw output next to the run's other artifacts, so a surprising
 // figure can be traced to what the runtime printed. Losing it is not worth
 // failing a measurement for.

@@ -1,10 +1,12 @@
 #include "agents/drivers/mcu_tflm_driver.h"
 
 #include <algorithm>
+#include <numeric>
 #include <array>
 #include <cctype>
 
 #include "agents/drivers/driver_util.h"
+#include "common/raw_terminal.h"
 #include "common/proto_json.h"
 #include "common/statistics.h"
 #include "common/status_util.h"
@@ -92,7 +94,7 @@ absl::StatusOr<std::unique_ptr<Driver>> McuTflmDriver::Create(const DriverOption
   parsed.serial_port = get("serial_port");
   if (const std::string baud = get("baud"); !baud.empty()) {
     BENCHD_ASSIGN_OR_RETURN(parsed.baud, IntOption("mcu-tflm", "baud", baud, 1, 4'000'000));
-    if (!SerialPort::IsSupportedBaud(parsed.baud)) {
+    if (!common::IsSupportedBaud(parsed.baud)) {
       return absl::InvalidArgumentError("mcu-tflm option 'baud': " + baud + " is not a standard rate");
     }
   }
@@ -296,12 +298,11 @@ absl::StatusOr<RunResult> McuTflmDriver::Measure(const RunRequest& request, cons
     // The board runs its timed inferences back to back and prints each as it
     // finishes: the measure window is their total time, ending when the last
     // line arrived (off by the line's serial transfer, a few ms at most).
-    double timed_us = 0;
-    for (double us : *samples) timed_us += us;
-    const int64_t measure_start = std::max(session_start, session_end - static_cast<int64_t>(timed_us * 1e3));
-    result.phases.push_back(PhaseMark{power::Phase::kWarmup, session_start});
-    result.phases.push_back(PhaseMark{power::Phase::kMeasure, measure_start});
-    result.phases.push_back(PhaseMark{power::Phase::kCooldown, session_end});
+    // Everything before the timed part (reset, handshake, warm-up) is warm-up.
+    const double timed_s = std::accumulate(samples->begin(), samples->end(), 0.0) * 1e-6;
+    const std::vector<PhaseMark> marks =
+        PhasesBetween(session_start, session_end, timed_s, static_cast<double>(session_end - session_start) * 1e-9);
+    result.phases.insert(result.phases.end(), marks.begin(), marks.end());
     result.repeats.push_back(RepeatSamples{repeat, benchd::v1::LATENCY_KIND_COMPUTE, *std::move(samples), {}});
   }
 

@@ -119,10 +119,15 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
   double weighted_mean = 0, fps = 0, min_us = std::numeric_limits<double>::infinity(), max_us = 0;
   bool mean_known = true, min_max_known = true;
   std::vector<double> medians;
+  RunResult result;
   for (const BenchmarkAppOutput& out : outputs) {
     count += out.count;
     std::optional<double> mean = out.latency.mean_us;
     if (!mean && out.api == "sync" && out.count > 0) mean = out.duration_us / static_cast<double>(out.count);
+    LatencyFigures repeat = out.latency;
+    repeat.count = out.count;
+    repeat.mean_us = mean;
+    result.repeat_stats.push_back(StatsFromFigures(repeat, std::nullopt));
     mean_known = mean_known && mean.has_value();
     if (mean) weighted_mean += *mean * static_cast<double>(out.count);
     min_max_known = min_max_known && out.latency.min_us && out.latency.max_us;
@@ -141,16 +146,7 @@ absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const s
   figures.median_us = medians.empty() ? std::nullopt : std::optional<double>(MedianOf(medians));
   if (outputs.size() > 1) figures.percentiles_us.clear();  // not combinable
 
-  RunResult result;
   result.phases = std::move(phases);
-  for (const BenchmarkAppOutput& out : outputs) {
-    LatencyFigures repeat = out.latency;
-    repeat.count = out.count;
-    if (!repeat.mean_us && out.api == "sync" && out.count > 0) {
-      repeat.mean_us = out.duration_us / static_cast<double>(out.count);
-    }
-    result.repeat_stats.push_back(StatsFromFigures(repeat, std::nullopt));
-  }
   benchd::v1::RunSummary& summary = result.summary;
   summary.set_latency_kind(benchd::v1::LATENCY_KIND_SYSTEM);
   *summary.mutable_latency() = StatsFromFigures(figures, std::nullopt);

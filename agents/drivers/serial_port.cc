@@ -36,7 +36,6 @@ int PollTimeout(SerialPort::Clock::time_point deadline, bool cancellable) {
 
 }  // namespace
 
-bool SerialPort::IsSupportedBaud(int64_t baud) { return common::IsSupportedBaud(baud); }
 
 absl::StatusOr<std::unique_ptr<SerialPort>> SerialPort::Open(const std::string& path, int64_t baud) {
   if (!common::IsSupportedBaud(baud)) {

@@ -37,7 +37,6 @@ class SerialPort {
 
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<SerialPort>> Open(const std::string& path,
                                                                         int64_t baud);
-  static bool IsSupportedBaud(int64_t baud);
 
   ~SerialPort();
   SerialPort(const SerialPort&) = delete;

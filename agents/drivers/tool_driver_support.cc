@@ -213,16 +213,8 @@ absl::StatusOr<common::ProcessOutcome> RunRepeatTool(common::ProcessRunner& runn
 }
 
 std::vector<PhaseMark> ToolRunPhases(const common::ProcessOutcome& outcome, double measured_s, double warmup_s) {
-  if (outcome.ended_ns == 0 || measured_s <= 0) return {};
-  const int64_t started = outcome.ended_ns - outcome.wall_time.count();
-  const int64_t measure = std::max(started, outcome.ended_ns - static_cast<int64_t>(measured_s * 1e9));
-  const int64_t warmup = std::max(started, measure - static_cast<int64_t>(std::max(warmup_s, 0.0) * 1e9));
-  std::vector<PhaseMark> marks;
-  if (warmup > started) marks.push_back({power::Phase::kIdle, started});
-  if (measure > warmup) marks.push_back({power::Phase::kWarmup, warmup});
-  marks.push_back({power::Phase::kMeasure, measure});
-  marks.push_back({power::Phase::kCooldown, outcome.ended_ns});
-  return marks;
+  if (outcome.ended_ns == 0) return {};
+  return PhasesBetween(outcome.ended_ns - outcome.wall_time.count(), outcome.ended_ns, measured_s, warmup_s);
 }
 
 }  // namespace benchd::agent

@@ -32,7 +32,6 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   int stdout_fd() const { return stdout_fd_; }
-  int pid() const { return pid_; }
   // Ends the process group and reaps the child; returns its wait status
   // (as waitpid reports it), or nullopt when it was already reaped.
   std::optional<int> Terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));

@@ -35,31 +35,6 @@ absl::Status CheckCovered(std::span<const int64_t> t_ns, Window window) {
 
 }  // namespace
 
-std::string_view PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kBase:
-      return "base";
-    case Phase::kIdle:
-      return "idle";
-    case Phase::kWarmup:
-      return "warmup";
-    case Phase::kMeasure:
-      return "measure";
-    case Phase::kCooldown:
-      return "cooldown";
-    case Phase::kEnd:
-      return "end";
-  }
-  return "unknown";
-}
-
-std::optional<Phase> PhaseFromName(std::string_view name) {
-  for (Phase phase : {Phase::kBase, Phase::kIdle, Phase::kWarmup, Phase::kMeasure, Phase::kCooldown, Phase::kEnd}) {
-    if (PhaseName(phase) == name) return phase;
-  }
-  return std::nullopt;
-}
-
 absl::Status PhaseTimeline::Add(Phase phase, int64_t t_ns) {
   if (!marks_.empty() && t_ns < marks_.back().t_ns) {
     return absl::InvalidArgumentError("phase '" + std::string(PhaseName(phase)) + "' marked at " +
@@ -134,10 +109,14 @@ absl::StatusOr<double> TrapezoidEnergy(std::span<const int64_t> t_ns, std::span<
   return (sum + compensation) * 0.5e-9;
 }
 
-absl::StatusOr<WindowFigure> IntegrateWindow(const RailTrace& trace, Window window, EnergyMethod method) {
+namespace {
+
+// IntegrateWindow with the counter decision made: HasCounter() scans the
+// whole trace, once per call of the public functions, not per window.
+absl::StatusOr<WindowFigure> IntegrateDecided(const RailTrace& trace, Window window, bool use_counter) {
   WindowFigure figure;
   figure.seconds = window.seconds();
-  if (method == EnergyMethod::kPreferCounter && trace.HasCounter()) {
+  if (use_counter) {
     BENCHD_RETURN_IF_ERROR(CheckCovered(trace.t_ns, window));
     figure.energy_j = Interpolate(trace.t_ns, trace.energy_j, window.end_ns) -
                       Interpolate(trace.t_ns, trace.energy_j, window.begin_ns);
@@ -153,17 +132,28 @@ absl::StatusOr<WindowFigure> IntegrateWindow(const RailTrace& trace, Window wind
   return figure;
 }
 
+bool UseCounter(const RailTrace& trace, EnergyMethod method) {
+  return method == EnergyMethod::kPreferCounter && trace.HasCounter();
+}
+
+}  // namespace
+
+absl::StatusOr<WindowFigure> IntegrateWindow(const RailTrace& trace, Window window, EnergyMethod method) {
+  return IntegrateDecided(trace, window, UseCounter(trace, method));
+}
+
 absl::StatusOr<WindowFigure> IntegrateWindows(const RailTrace& trace, std::span<const Window> windows,
                                               EnergyMethod method) {
   if (windows.empty()) return absl::InvalidArgumentError("no window to integrate over");
+  const bool use_counter = UseCounter(trace, method);
   WindowFigure total;
   for (const Window& window : windows) {
-    BENCHD_ASSIGN_OR_RETURN(const WindowFigure figure, IntegrateWindow(trace, window, method));
+    BENCHD_ASSIGN_OR_RETURN(const WindowFigure figure, IntegrateDecided(trace, window, use_counter));
     total.energy_j += figure.energy_j;
     total.seconds += figure.seconds;
     total.samples += figure.samples;
-    total.from_counter = figure.from_counter;
   }
+  total.from_counter = use_counter;
   total.avg_watts = total.energy_j / total.seconds;
   total.effective_rate_hz = static_cast<double>(total.samples) / total.seconds;
   return total;

@@ -26,17 +26,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agents/power/phase.h"
 #include "agents/power/power_sample.h"
 
 namespace benchd::agent::power {
-
-// The phases of a measurement, in order: `kBase` the device on with nothing
-// loaded, `kIdle` the model loaded and not running, `kWarmup`, `kMeasure`
-// the timed inferences, `kCooldown`; `kEnd` closes the last one.
-enum class Phase { kBase, kIdle, kWarmup, kMeasure, kCooldown, kEnd };
-std::string_view PhaseName(Phase phase);
-// The phase called `name` (as PhaseName prints it); nullopt for anything else.
-std::optional<Phase> PhaseFromName(std::string_view name);
 
 struct Window {
   int64_t begin_ns = 0;

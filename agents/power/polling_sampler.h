@@ -30,7 +30,6 @@ class PollingSampler final : public Sampler {
                  SamplingClock& clock, RailRegistry& registry, SampleBuffer& buffer);
   ~PollingSampler() override;
 
-  int64_t period_ns() const { return period_ns_; }
 
  protected:
   void Run(std::stop_token stop) override;

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "agents/power/line_parsers.h"
-#include "agents/power/stream_samplers.h"
+#include "common/raw_terminal.h"
 #include "common/status_util.h"
 
 namespace benchd::agent::power {
@@ -112,7 +112,7 @@ absl::StatusOr<PowerSourceConfig> ReadSource(const YamlContext& ctx, const YAML:
     BENCHD_ASSIGN_OR_RETURN(source.port, ctx.ReadString(node["port"], JoinPath(path, "port")));
     if (node["baud"]) {
       BENCHD_ASSIGN_OR_RETURN(source.baud, ctx.ReadInt(node["baud"], JoinPath(path, "baud"), 1, 4000000));
-      if (!SerialMeterSampler::IsSupportedBaud(source.baud)) {
+      if (!common::IsSupportedBaud(source.baud)) {
         return ctx.ErrorAt(node["baud"], JoinPath(path, "baud"),
                            "unsupported baud rate " + std::to_string(source.baud));
       }

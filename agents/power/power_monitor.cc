@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Sampler>> MakeSampler(const PowerSourceConfig& co
 absl::StatusOr<std::unique_ptr<PowerMonitor>> PowerMonitor::Create(const std::vector<PowerSourceConfig>& sources,
                                                                    SamplingClock& clock,
                                                                    const PowerMonitorOptions& options) {
-  auto monitor = std::unique_ptr<PowerMonitor>(new PowerMonitor(clock, options.buffer_capacity));
+  auto monitor = std::unique_ptr<PowerMonitor>(new PowerMonitor(options.buffer_capacity));
   for (size_t i = 0; i < sources.size(); ++i) {
     const PowerSourceConfig& config = sources[i];
     const std::string name = config.name.empty()
@@ -114,24 +114,6 @@ std::optional<uint32_t> PowerMonitor::FindRail(const std::string& name) const {
     if (names[i] == name) return static_cast<uint32_t>(i);
   }
   return std::nullopt;
-}
-
-int64_t PowerMonitor::MarkPhase(Phase phase) {
-  std::lock_guard lock(phases_mu_);
-  // Taken under the lock, so marks from two threads stay in time order.
-  const int64_t t_ns = clock_.NowNs();
-  phases_.Add(phase, t_ns).IgnoreError();
-  return t_ns;
-}
-
-PhaseTimeline PowerMonitor::phases() const {
-  std::lock_guard lock(phases_mu_);
-  return phases_;
-}
-
-void PowerMonitor::ClearPhases() {
-  std::lock_guard lock(phases_mu_);
-  phases_ = PhaseTimeline();
 }
 
 std::vector<std::pair<std::string, SamplerStats>> PowerMonitor::stats() const {

@@ -3,23 +3,21 @@
 // The agent's entry point to power measurement for one device: builds one
 // sampler per configured source (rails are discovered here, so a wrong rail
 // name fails before any run), starts and stops them together, and collects
-// their samples in one bounded buffer that the agent drains in batches.
-// Phase marks are stamped with the same clock as the samples.
+// their samples in one bounded buffer that the agent drains in batches. A
+// run's phases are kept by its RunPowerSession (agents/core/run_power.h), on
+// the same clock as the samples.
 //
 //   MonotonicClock clock;
 //   auto monitor = PowerMonitor::Create(device.power, clock, {});
-//   monitor->Start();  monitor->MarkPhase(Phase::kIdle);  ...
-//   monitor->MarkPhase(Phase::kMeasure);  <run>  monitor->MarkPhase(Phase::kEnd);
-//   monitor->Stop();
+//   monitor->Start();  <run>  monitor->Stop();
 //   PowerTrace trace;  trace.Add(monitor->Drain());
-//   EnergyPerInference(*trace.Rail(*monitor->FindRail("VDD_IN")), monitor->phases(), n);
+//   EnergyPerInference(*trace.Rail(*monitor->FindRail("VDD_IN")), phases, n);
 //
 // Ownership: borrows the clock, which must outlive the monitor.
 // Thread-safety: `Create`, `Start`, `Stop` and the destructor from one thread;
-// `Drain`, `MarkPhase`, `phases`, `stats` and the rail lookups from any.
+// `Drain`, `stats` and the rail lookups from any.
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -69,24 +67,15 @@ class PowerMonitor {
   // The id of the rail called `name`, once a sample or discovery registered it.
   std::optional<uint32_t> FindRail(const std::string& name) const;
 
-  // Marks the start of `phase` now, on the sampling clock; returns the time.
-  int64_t MarkPhase(Phase phase);
-  PhaseTimeline phases() const;
-  // Clears the phase marks for the next run.
-  void ClearPhases();
-
   // Per sampler: its name and figures.
   std::vector<std::pair<std::string, SamplerStats>> stats() const;
 
  private:
-  PowerMonitor(SamplingClock& clock, size_t capacity) : clock_(clock), buffer_(capacity) {}
+  explicit PowerMonitor(size_t capacity) : buffer_(capacity) {}
 
-  SamplingClock& clock_;
   RailRegistry registry_;
   SampleBuffer buffer_;
   std::vector<std::unique_ptr<Sampler>> samplers_;
-  mutable std::mutex phases_mu_;
-  PhaseTimeline phases_;
 };
 
 }  // namespace benchd::agent::power

@@ -43,11 +43,6 @@ bool SampleBuffer::WaitForSize(size_t count, std::chrono::milliseconds timeout) 
   return grown_.wait_for(lock, timeout, [&] { return samples_.size() >= count; });
 }
 
-size_t SampleBuffer::size() const {
-  std::lock_guard lock(mu_);
-  return samples_.size();
-}
-
 uint64_t SampleBuffer::dropped() const {
   std::lock_guard lock(mu_);
   return dropped_;

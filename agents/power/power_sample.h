@@ -28,7 +28,6 @@ struct PowerSample {
   // first reading, wrap-arounds undone; NaN when the source has no counter.
   double energy_j = std::numeric_limits<double>::quiet_NaN();
 
-  bool HasEnergy() const { return !std::isnan(energy_j); }
 };
 
 // Rail names to small ids, so a sample carries no string. Ids are dense and
@@ -62,7 +61,6 @@ class SampleBuffer {
   // Blocks until at least `count` samples are buffered or `timeout` passes;
   // returns whether they are. For tests and for agents that drain on demand.
   bool WaitForSize(size_t count, std::chrono::milliseconds timeout);
-  size_t size() const;
   uint64_t dropped() const;
 
  private:

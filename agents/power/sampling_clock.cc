@@ -16,11 +16,13 @@ timespec ToTimespec(int64_t ns) {
 
 }  // namespace
 
-int64_t MonotonicClock::NowNs() {
+int64_t MonotonicNowNs() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<int64_t>(now.tv_sec) * kNsPerSecond + now.tv_nsec;
 }
+
+int64_t MonotonicClock::NowNs() { return MonotonicNowNs(); }
 
 bool MonotonicClock::WaitUntil(int64_t deadline_ns, std::stop_token stop) {
   while (!stop.stop_requested()) {

@@ -12,6 +12,10 @@
 
 namespace benchd::agent::power {
 
+// CLOCK_MONOTONIC now, in nanoseconds: the clock of every sample, phase
+// mark and latency timestamp on the agent.
+int64_t MonotonicNowNs();
+
 class SamplingClock {
  public:
   virtual ~SamplingClock() = default;

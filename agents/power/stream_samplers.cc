@@ -13,6 +13,12 @@
 #include "common/raw_terminal.h"
 
 namespace benchd::agent::power {
+LineHandler::LineHandler(LineSink sink) : sink_(std::move(sink)) {
+  for (const std::string& rail : sink_.wanted_rails) {
+    rail_ids_.emplace(rail, sink_.registry->Intern(sink_.rail_prefix + rail));
+  }
+}
+
 absl::StatusOr<size_t> LineHandler::Handle(std::string_view line) {
   absl::StatusOr<std::vector<LineReading>> readings = sink_.parser(line);
   if (!readings.ok()) return readings.status();
@@ -30,8 +36,23 @@ absl::StatusOr<size_t> LineHandler::Handle(std::string_view line) {
   return batch_.size();
 }
 
+absl::Status LineStreamSampler::ReadReadings(int fd, const std::string& what, std::stop_token stop) {
+  return ReadLinesUntilStopped(
+      fd, what, stop,
+      [&](std::string_view line) {
+        absl::StatusOr<size_t> pushed = handler_.Handle(line);
+        if (pushed.ok()) {
+          // A line with none of the wanted rails is no reading.
+          if (*pushed > 0) CountReading();
+        } else {
+          RecordError(pushed.status());
+        }
+      },
+      [&](const absl::Status& error) { RecordError(error); });
+}
+
 CommandSampler::CommandSampler(std::string name, std::vector<std::string> argv, LineSink sink)
-    : Sampler(std::move(name)), argv_(std::move(argv)), handler_(std::move(sink)) {}
+    : LineStreamSampler(std::move(name), std::move(sink)), argv_(std::move(argv)) {}
 
 CommandSampler::~CommandSampler() { Stop(); }
 
@@ -46,32 +67,19 @@ absl::Status CommandSampler::BeforeStart() {
 }
 
 void CommandSampler::Run(std::stop_token stop) {
-  const std::string what = "power command '" + argv_[0] + "'";
-  const absl::Status status = ReadLinesUntilStopped(
-      child_->stdout_fd(), what, stop,
-      [&](std::string_view line) {
-        absl::StatusOr<size_t> pushed = handler_.Handle(line);
-        if (pushed.ok()) {
-          CountReading();
-        } else {
-          RecordError(pushed.status());
-        }
-      },
-      [&](const absl::Status& error) { RecordError(error); });
+  const absl::Status status = ReadReadings(child_->stdout_fd(), "power command '" + argv_[0] + "'", stop);
   child_->Terminate();
   child_.reset();
   if (!status.ok()) RecordError(status);
 }
 
 SerialMeterSampler::SerialMeterSampler(std::string name, std::string port, int64_t baud, LineSink sink)
-    : Sampler(std::move(name)), port_(std::move(port)), baud_(baud), handler_(std::move(sink)) {}
+    : LineStreamSampler(std::move(name), std::move(sink)), port_(std::move(port)), baud_(baud) {}
 
 SerialMeterSampler::~SerialMeterSampler() {
   Stop();
   if (fd_ >= 0) ::close(fd_);
 }
-
-bool SerialMeterSampler::IsSupportedBaud(int64_t baud) { return common::IsSupportedBaud(baud); }
 
 absl::Status SerialMeterSampler::BeforeStart() {
   if (!common::IsSupportedBaud(baud_)) {
@@ -93,17 +101,7 @@ absl::Status SerialMeterSampler::BeforeStart() {
 }
 
 void SerialMeterSampler::Run(std::stop_token stop) {
-  const absl::Status status = ReadLinesUntilStopped(
-      fd_, "power meter '" + port_ + "'", stop,
-      [&](std::string_view line) {
-        absl::StatusOr<size_t> pushed = handler_.Handle(line);
-        if (pushed.ok()) {
-          CountReading();
-        } else {
-          RecordError(pushed.status());
-        }
-      },
-      [&](const absl::Status& error) { RecordError(error); });
+  const absl::Status status = ReadReadings(fd_, "power meter '" + port_ + "'", stop);
   ::close(fd_);
   fd_ = -1;
   if (!status.ok()) RecordError(status);

@@ -44,7 +44,10 @@ struct LineSink {
 
 class LineHandler {
  public:
-  explicit LineHandler(LineSink sink) : sink_(std::move(sink)) {}
+  // Registers the wanted rails at once: a stream shows its rails only when
+  // it prints them, and a listed rail it never prints must be missed (the
+  // agent waits for a sample of every registered rail) rather than forgotten.
+  explicit LineHandler(LineSink sink);
   // The number of samples pushed, or the parser's error.
   [[nodiscard]] absl::StatusOr<size_t> Handle(std::string_view line);
 
@@ -54,7 +57,19 @@ class LineHandler {
   std::vector<PowerSample> batch_;
 };
 
-class CommandSampler final : public Sampler {
+// What the two line-stream samplers share: parsing each line into samples.
+class LineStreamSampler : public Sampler {
+ protected:
+  LineStreamSampler(std::string name, LineSink sink) : Sampler(std::move(name)), handler_(std::move(sink)) {}
+  // Reads `fd` line by line until `stop`, counting each parsed line as a
+  // reading and recording parse and read errors; returns the reader's end.
+  [[nodiscard]] absl::Status ReadReadings(int fd, const std::string& what, std::stop_token stop);
+
+ private:
+  LineHandler handler_;
+};
+
+class CommandSampler final : public LineStreamSampler {
  public:
   CommandSampler(std::string name, std::vector<std::string> argv, LineSink sink);
   ~CommandSampler() override;
@@ -65,16 +80,13 @@ class CommandSampler final : public Sampler {
 
  private:
   const std::vector<std::string> argv_;
-  LineHandler handler_;
   std::unique_ptr<ChildProcess> child_;
 };
 
-class SerialMeterSampler final : public Sampler {
+class SerialMeterSampler final : public LineStreamSampler {
  public:
   SerialMeterSampler(std::string name, std::string port, int64_t baud, LineSink sink);
   ~SerialMeterSampler() override;
-
-  static bool IsSupportedBaud(int64_t baud);
 
  protected:
   [[nodiscard]] absl::Status BeforeStart() override;
@@ -83,7 +95,6 @@ class SerialMeterSampler final : public Sampler {
  private:
   const std::string port_;
   const int64_t baud_;
-  LineHandler handler_;
   int fd_ = -1;
 };
 

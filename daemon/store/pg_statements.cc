@@ -303,8 +303,13 @@ const std::vector<Statement>& Statements() {
     environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,
     latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,
     median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,
-    ci95_high_us = $15, fps = $16, gops = $17, inferences = $18
+    ci95_high_us = $15, fps = $16, gops = $17, inferences = $18, base_w = $24, idle_w = $25,
+    full_w = $26, energy_per_inference_j = $27, dynamic_energy_per_inference_j = $28,
+    repeat_count = $29, warnings = $30, measurement = $31::jsonb
   WHERE id = $1 RETURNING experiment_id),
+warned AS (
+  INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)
+  SELECT 'measurement_warning', $22, experiment_id, $1, $20, $21, $30 FROM run WHERE $30 <> ''),
 experiment AS (
   UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
   WHERE id = (SELECT experiment_id FROM run)),
@@ -313,15 +318,6 @@ logged AS (
   SELECT 'run_succeeded', $22, experiment_id, $1, $20, $21, $23 FROM run)
 UPDATE devices d SET consecutive_failures = 0, config_key = coalesce($19, d.config_key)
 FROM agents a WHERE a.id = d.agent_id AND a.name = $20 AND d.name = $21)sql"},
-      // The primary rail's figures as columns, the rest as JSON; one event
-      // when the agent flagged the figures.
-      {kStoreRunMeasurement,
-       "WITH run AS (\n"
-       "  UPDATE runs SET base_w = $2, idle_w = $3, full_w = $4, energy_per_inference_j = $5,\n"
-       "    dynamic_energy_per_inference_j = $6, repeat_count = $7, warnings = $8, measurement = $9::jsonb\n"
-       "  WHERE id = $1 RETURNING experiment_id, agent, device)\n"
-       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
-       "SELECT 'measurement_warning', $10, experiment_id, $1, agent, device, $8 FROM run WHERE $8 <> ''"},
       {kRunTraceHeader, "SELECT measurement::text FROM runs WHERE id = $1"},
       {kRunPowerSamples,
        "SELECT channel, t_ns, watts FROM power_samples WHERE run_id = $1 ORDER BY channel, t_ns"},

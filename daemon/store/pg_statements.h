@@ -58,7 +58,6 @@ inline constexpr char kLedgerReport[] = "ledger_report";
 inline constexpr char kExtendRunLease[] = "extend_run_lease";
 inline constexpr char kStartRun[] = "start_run";
 inline constexpr char kSucceedRun[] = "succeed_run";
-inline constexpr char kStoreRunMeasurement[] = "store_run_measurement";
 inline constexpr char kRunTraceHeader[] = "run_trace_header";
 inline constexpr char kRunPowerSamples[] = "run_power_samples";
 inline constexpr char kRunLatencySamples[] = "run_latency_samples";

@@ -176,26 +176,36 @@ std::optional<double> PhaseWatts(bool measured, const benchd::v1::PhasePower& ph
   return measured ? std::optional<double>(phase.avg_w()) : std::nullopt;
 }
 
-void StoreRunMeasurement(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunSummary& summary) {
+// The primary rail's figures as columns (NULL where not measured), the
+// warnings joined, and the rest of the measurement as JSON.
+struct MeasurementColumns {
   std::optional<double> base_w, idle_w, full_w, energy, dynamic_energy;
-  if (summary.power().rails_size() > 0) {
-    const benchd::v1::RailPower& primary = summary.power().rails(0);
-    base_w = PhaseWatts(primary.has_base(), primary.base());
-    idle_w = PhaseWatts(primary.has_idle(), primary.idle());
-    full_w = PhaseWatts(primary.has_full(), primary.full());
-    if (primary.has_full()) energy = primary.energy_per_inference_j();
-    if (primary.has_dynamic_energy_per_inference_j()) dynamic_energy = primary.dynamic_energy_per_inference_j();
-  }
+  std::optional<int> repeat_count;
   std::string warnings;
-  for (const std::string& warning : summary.warnings()) {
-    if (!warnings.empty()) warnings += "; ";
-    warnings += warning;
+  std::string json;
+
+  static MeasurementColumns Of(const benchd::v1::RunSummary& summary) {
+    MeasurementColumns columns;
+    if (summary.power().rails_size() > 0) {
+      const benchd::v1::RailPower& primary = summary.power().rails(0);
+      columns.base_w = PhaseWatts(primary.has_base(), primary.base());
+      columns.idle_w = PhaseWatts(primary.has_idle(), primary.idle());
+      columns.full_w = PhaseWatts(primary.has_full(), primary.full());
+      if (primary.has_full()) columns.energy = primary.energy_per_inference_j();
+      if (primary.has_dynamic_energy_per_inference_j()) {
+        columns.dynamic_energy = primary.dynamic_energy_per_inference_j();
+      }
+    }
+    if (summary.repeats_size() > 0) columns.repeat_count = summary.repeats_size();
+    for (const std::string& warning : summary.warnings()) {
+      if (!columns.warnings.empty()) columns.warnings += "; ";
+      columns.warnings += warning;
+    }
+    columns.warnings = SanitizeText(columns.warnings);
+    columns.json = common::MeasurementToJson(summary);
+    return columns;
   }
-  const std::optional<int> repeat_count =
-      summary.repeats_size() > 0 ? std::optional<int>(summary.repeats_size()) : std::nullopt;
-  tx.exec_prepared(sql::kStoreRunMeasurement, run.id, base_w, idle_w, full_w, energy, dynamic_energy, repeat_count,
-                   SanitizeText(warnings), common::MeasurementToJson(summary), run.sweep_id);
-}
+};
 
 void StoreRunSucceeded(pqxx::work& tx, const LockedRun& run, const benchd::v1::RunFinished& done,
                        const std::optional<int64_t>& finished_at, const std::string& environment) {
@@ -203,20 +213,19 @@ void StoreRunSucceeded(pqxx::work& tx, const LockedRun& run, const benchd::v1::R
   const auto& latency = summary.latency();
   const std::string message = fmt::format("run {} succeeded: {} inferences, mean {} us, {} fps", run.id,
                                           summary.inferences(), latency.mean_us(), summary.fps());
+  const MeasurementColumns measured = MeasurementColumns::Of(summary);
   tx.exec_prepared(sql::kSucceedRun, run.id, finished_at, environment,
                    static_cast<int>(summary.latency_kind()), latency.count(), latency.mean_us(),
                    latency.std_us(), latency.min_us(), latency.max_us(), latency.median_us(),
                    latency.p90_us(), latency.p95_us(), latency.p99_us(), latency.ci95_low_us(),
                    latency.ci95_high_us(), summary.fps(), summary.gops(), summary.inferences(),
                    EnvironmentEntry(done.environment(), "config_key"), run.agent, run.device, run.sweep_id,
-                   message);
+                   message, measured.base_w, measured.idle_w, measured.full_w, measured.energy,
+                   measured.dynamic_energy, measured.repeat_count, measured.warnings, measured.json);
   for (int i = 0; i < summary.extra_size(); ++i) {
     const auto& metric = summary.extra(i);
     tx.exec_prepared(sql::kInsertRunMetric, run.id, i, SanitizeText(metric.name()), metric.value(),
                      SanitizeText(metric.unit()));
-  }
-  if (summary.has_power() || summary.repeats_size() > 0 || summary.warnings_size() > 0) {
-    StoreRunMeasurement(tx, run, summary);
   }
 }
 

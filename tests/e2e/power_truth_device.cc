@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -93,7 +94,10 @@ int main(int argc, char** argv) {
   std::vector<double> offsets;
   for (std::string rest = args.Get("repeat-offsets-us"); !rest.empty();) {
     const size_t comma = rest.find(',');
-    offsets.push_back(std::stod(rest.substr(0, comma)));
+    char* end = nullptr;
+    const std::string text = rest.substr(0, comma);
+    offsets.push_back(std::strtod(text.c_str(), &end));
+    if (text.empty() || *end != '\0') return Fail("bad --repeat-offsets-us '" + text + "'");
     rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
   }
   const double shift_us = static_cast<double>(repeat) * drift_us +

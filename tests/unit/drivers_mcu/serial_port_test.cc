@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "common/raw_terminal.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/drivers_mcu/pty_pair.h"
@@ -122,8 +123,8 @@ TEST(SerialPortTest, MissingPortAndOddBaudAreReported) {
   EXPECT_EQ(SerialPort::Open("/dev/does-not-exist-tty", 115200).status().code(), absl::StatusCode::kUnavailable);
   PtyPair pty;
   EXPECT_EQ(SerialPort::Open(pty.slave_path(), 12345).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(SerialPort::IsSupportedBaud(921600));
-  EXPECT_FALSE(SerialPort::IsSupportedBaud(12345));
+  EXPECT_TRUE(common::IsSupportedBaud(921600));
+  EXPECT_FALSE(common::IsSupportedBaud(12345));
 }
 
 }  // namespace
