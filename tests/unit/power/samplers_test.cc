@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -144,6 +145,29 @@ void WaitUntilStopped(const Sampler& sampler) {
 
 LineSink SinkFor(const std::string& parser, FakeClock& clock, RailRegistry& registry, SampleBuffer& buffer) {
   return LineSink{*FindLineParser(parser), "", {}, &clock, &registry, &buffer};
+}
+
+TEST(LineHandlerTest, WantedRailsAreRegisteredBeforeTheStreamPrintsThem) {
+  FakeClock clock(7);
+  RailRegistry registry;
+  SampleBuffer buffer(100);
+  LineSink sink = SinkFor("tegrastats", clock, registry, buffer);
+  sink.rail_prefix = "tegra/";
+  sink.wanted_rails = {"VDD_IN", "VDD_MISSING"};
+  LineHandler handler(std::move(sink));
+  // Known before any line: the agent waits for a sample of each, so a rail
+  // the tool never prints is noticed instead of silently dropped.
+  std::vector<std::string> names = registry.Names();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"tegra/VDD_IN", "tegra/VDD_MISSING"}));
+
+  absl::StatusOr<size_t> pushed = handler.Handle("VDD_IN 3141/3141 VDD_SYS_GPU 500/500");
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(*pushed, 1u);  // VDD_SYS_GPU is not wanted
+  pushed = handler.Handle("VDD_SYS_GPU 500/500");
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(*pushed, 0u);
+  EXPECT_EQ(registry.Names().size(), 2u);
 }
 
 TEST(CommandSamplerTest, ParsesStreamedLinesAndKillsTheCommandOnStop) {
