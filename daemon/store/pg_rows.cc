@@ -142,6 +142,21 @@ std::string Int64ArrayText(const std::vector<int64_t>& values) {
   return text;
 }
 
+std::string TextArrayText(const std::vector<std::string>& values) {
+  std::string text = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) text += ',';
+    text += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') text += '\\';
+      text += c;
+    }
+    text += '"';
+  }
+  text += '}';
+  return text;
+}
+
 void InsertEvent(pqxx::work& tx, const Event& event) {
   tx.exec_prepared(sql::kInsertEvent, event.kind, event.sweep_id, event.experiment_id, event.run_id,
                    event.agent, event.message, event.device, event.duration_ms);

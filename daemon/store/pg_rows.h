@@ -47,6 +47,8 @@ int64_t Int64Or(const pqxx::field& field, int64_t fallback);
 
 // "{1,2,3}": a bigint[] parameter.
 std::string Int64ArrayText(const std::vector<int64_t>& values);
+// {"a","b"}: a text[] parameter.
+std::string TextArrayText(const std::vector<std::string>& values);
 
 // One row of the events table; unset ids stay NULL.
 struct Event {

@@ -17,7 +17,7 @@ std::string AgentTime(const std::string& param) {
   return "coalesce(timestamptz 'epoch' + " + param + "::bigint * interval '1 microsecond', now())";
 }
 
-// True when the parameters `params` (jsonb) are within the device domains
+// True when the parameters `params` (a jsonb expression) are within the device domains
 // `domains` (jsonb {"param": ["value", ...]}): every constrained parameter
 // the experiment has takes one of the listed values (in text form).
 std::string WithinDomains(const std::string& domains, const std::string& params) {
@@ -41,7 +41,7 @@ std::string RenewedLease(const std::string& lease) {
 std::string Unschedulable() {
   return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.platform = e.platform\n"
          "  AND d.labels @> (SELECT rs.requires FROM run_settings rs WHERE rs.id = e.settings_id)\n"
-         "  AND " + WithinDomains("d.domains", "e.parameters") + ")";
+         "  AND " + WithinDomains("d.domains", "e.parameters::jsonb") + ")";
 }
 
 // A sweep with its progress, then `tail` (WHERE / ORDER BY). The mean
@@ -123,6 +123,13 @@ const std::vector<Statement>& Statements() {
        "SELECT pg_advisory_xact_lock(111567956436083),\n"
        "       setval(pg_get_serial_sequence('experiments', 'id'),\n"
        "              nextval(pg_get_serial_sequence('experiments', 'id')) + $1::bigint - 1)"},
+      {kStageSweepPart, "INSERT INTO sweep_part_staging (table_name) VALUES ($1)"},
+      {kUnstageSweepPart, "DELETE FROM sweep_part_staging WHERE table_name = $1"},
+      {kAbandonedSweepParts,
+       "SELECT st.table_name FROM sweep_part_staging st\n"
+       "LEFT JOIN pg_class c ON c.oid = to_regclass(st.table_name)\n"
+       "WHERE (c.oid IS NULL OR NOT c.relispartition)\n"
+       "  AND (st.table_name = ANY ($1::text[]) OR st.created_at < now() - $2::bigint * interval '1 second')"},
       {kSucceededPointKeys, "SELECT point_key FROM experiments WHERE sweep_id = $1 AND state = 'succeeded'"},
       {kSweepCancelled, "SELECT cancelled_at IS NOT NULL FROM sweeps WHERE id = $1"},
       {kRequeueFailed,
@@ -242,7 +249,7 @@ const std::vector<Statement>& Statements() {
        "  SELECT e.id FROM experiments e\n"
        "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
        "    AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
-       "    AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
+       "    AND " + WithinDomains("$5::jsonb", "e.parameters::jsonb") + "\n"
        "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED),\n"
        "claimed AS (\n"
        "  UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"
@@ -383,6 +390,29 @@ const CopyTarget& ExperimentsCopy() {
                                   {"id", "sweep_id", "ordinal", "platform", "parameters", "max_attempts",
                                    "config_key", "point_key", "settings_id"}};
   return kTarget;
+}
+
+std::string CreateSweepPart(const std::string& table, int64_t first_id, int64_t end_id) {
+  // The check matches the partition bound, so ATTACH PARTITION trusts it
+  // instead of reading every row.
+  return "CREATE TABLE " + table + " (LIKE experiments INCLUDING DEFAULTS INCLUDING CONSTRAINTS,\n"
+         "  CONSTRAINT " + table + "_ids CHECK (id >= " + std::to_string(first_id) + " AND id < " +
+         std::to_string(end_id) + "))";
+}
+
+std::vector<std::string> IndexSweepPart(const std::string& table) {
+  return {"ALTER TABLE " + table + " ADD PRIMARY KEY (id)",
+          "CREATE INDEX ON " + table + " (sweep_id, platform, config_key, ordinal) WHERE state = 'pending'",
+          "CREATE INDEX ON " + table + " (sweep_id, ordinal)"};
+}
+
+std::string AttachSweepPart(const std::string& table, int64_t first_id, int64_t end_id) {
+  return "ALTER TABLE experiments ATTACH PARTITION " + table + " FOR VALUES FROM (" + std::to_string(first_id) +
+         ") TO (" + std::to_string(end_id) + ")";
+}
+
+std::string DropSweepPartCheck(const std::string& table) {
+  return "ALTER TABLE " + table + " DROP CONSTRAINT " + table + "_ids";
 }
 
 const CopyTarget& LatencySamplesCopy() {

@@ -5,6 +5,7 @@
 // them with `tx.exec_prepared(kName, args...)`, so values always travel as
 // parameters and never inside SQL text. Internal to daemon/store.
 
+#include <cstdint>
 #include <pqxx/connection>
 #include <string>
 #include <vector>
@@ -91,5 +92,26 @@ struct CopyTarget {
 const CopyTarget& ExperimentsCopy();
 const CopyTarget& LatencySamplesCopy();
 const CopyTarget& PowerSamplesCopy();
+
+// A sweep's own experiments table (migration 0007): `table` holds the ids
+// [first_id, end_id). Created empty without indexes, so COPY only appends;
+// its indexes are built after the COPY, each in one sorted pass, and must
+// match the partitioned indexes of `experiments` one for one, or attaching
+// it would build them a second time (sweep_store_test checks).
+// These are DDL, which cannot take parameters: the names and ids are ours.
+std::string CreateSweepPart(const std::string& table, int64_t first_id, int64_t end_id);
+std::vector<std::string> IndexSweepPart(const std::string& table);
+std::string AttachSweepPart(const std::string& table, int64_t first_id, int64_t end_id);
+// The id-range check that let the attach skip scanning the table, now
+// redundant with the partition bound.
+std::string DropSweepPartCheck(const std::string& table);
+// Records / forgets a part filled and committed by a second connection
+// before the sweep's transaction attaches it; $1 table name.
+inline constexpr char kStageSweepPart[] = "stage_sweep_part";
+inline constexpr char kUnstageSweepPart[] = "unstage_sweep_part";
+// Staged parts that are not partitions: those named in $1 (text[], the
+// parts of a sweep whose transaction failed) and those older than $2
+// seconds (left by a coordinator that died between the two commits).
+inline constexpr char kAbandonedSweepParts[] = "abandoned_sweep_parts";
 
 }  // namespace benchd::daemon::sql

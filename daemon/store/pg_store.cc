@@ -76,7 +76,8 @@ PgStore::~PgStore() = default;
 absl::Status PgStore::Open() {
   auto applied = Transact(*pool_, "open store: apply migrations",
                           [](pqxx::work& tx) { return ApplyMigrations(tx, EmbeddedMigrations()); });
-  return applied.status();
+  if (!applied.ok()) return applied.status();
+  return DropAbandonedSweepParts({}, kStagedPartMaxAgeS);
 }
 
 absl::StatusOr<std::vector<std::string>> PgStore::SucceededPointKeys(int64_t sweep_id) {

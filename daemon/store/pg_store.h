@@ -29,6 +29,9 @@ struct PgStoreOptions {
   // This many consecutive infrastructure failures quarantine a device.
   int quarantine_after = 3;
   RetryOptions retry{};
+  // A sweep with at least this many experiments is stored over two
+  // connections at once (CreateSweep); tests lower it to cover that path.
+  size_t parallel_store_from = 100'000;
 };
 
 class PgStore final : public Store {
@@ -94,6 +97,15 @@ class PgStore final : public Store {
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(const EventFilter& filter) override;
 
  private:
+  // A table staged by a second connection for a sweep and not attached
+  // within this long was left by a coordinator that died; Open drops it.
+  static constexpr int64_t kStagedPartMaxAgeS = 3600;
+
+  // Drops the staged sweep tables in `tables` and those older than
+  // `older_than_s` that are not partitions of `experiments`.
+  [[nodiscard]] absl::Status DropAbandonedSweepParts(const std::vector<std::string>& tables,
+                                                     int64_t older_than_s);
+
   const PgStoreOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
 };

@@ -1,10 +1,13 @@
 // PgStore::CreateSweep: a sweep of up to a million experiments in one
 // transaction. The cost is all in the experiment rows, so they are written as
 // COPY text that this file formats itself, in chunks of about a megabyte,
-// while the server ingests the previous chunk.
+// while the server ingests the previous chunk, into tables of the sweep's own
+// that are indexed after the COPY and then attached as partitions of
+// `experiments` (migration 0007 explains why).
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <map>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
@@ -16,7 +19,9 @@
 #include "daemon/store/pg_statements.h"
 #include "daemon/store/pg_store.h"
 #include "daemon/store/pg_transact.h"
+#include "common/status_util.h"
 #include "spdlog/fmt/fmt.h"
+#include "spdlog/spdlog.h"
 
 namespace benchd::daemon {
 namespace {
@@ -121,6 +126,26 @@ void AppendInt(std::string& out, int64_t value) {
   out.append(buffer, end);
 }
 
+// A contiguous slice of a sweep's experiments, stored in a table of its own
+// that becomes a partition of `experiments` (migration 0007).
+struct SweepPart {
+  std::string table;
+  size_t begin = 0;  // experiments [begin, end) of the sweep
+  size_t end = 0;
+  int64_t first_id = 0;  // their ids: first_id + (i - begin)
+
+  int64_t end_id() const { return first_id + static_cast<int64_t>(end - begin); }
+};
+
+// What the COPY lines of one part need besides the experiments.
+struct CopyContext {
+  const NewSweep& sweep;
+  int64_t sweep_id;
+  const SweepSettings& settings;
+  const std::vector<int64_t>& settings_ids;
+  const std::vector<std::string>& rendered_parameters;
+};
+
 // `tablewriter` is deprecated in libpqxx 6.4 in favour of `stream_to`, but
 // only it can send text we formatted ourselves (`stream_to::write_raw_line`
 // is private there); `stream_to`'s per-field escaping was a third of the
@@ -128,31 +153,30 @@ void AppendInt(std::string& out, int64_t value) {
 // character is an ASCII tab, newline or backslash.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-void CopyExperiments(pqxx::work& tx, const NewSweep& sweep, int64_t first_id, int64_t sweep_id,
-                     const SweepSettings& settings, const std::vector<int64_t>& settings_ids,
-                     const std::vector<std::string>& rendered_parameters) {
-  const auto& target = sql::ExperimentsCopy();
-  pqxx::tablewriter writer(tx, target.table, target.columns.begin(), target.columns.end());
+void CopyExperiments(pqxx::work& tx, const SweepPart& part, const CopyContext& context) {
+  const auto& columns = sql::ExperimentsCopy().columns;
+  pqxx::tablewriter writer(tx, part.table, columns.begin(), columns.end());
   std::string sweep_field = "\t";
-  AppendInt(sweep_field, sweep_id);
+  AppendInt(sweep_field, context.sweep_id);
   sweep_field += '\t';
   std::vector<std::string> settings_fields;
-  for (int64_t id : settings_ids) {
+  for (int64_t id : context.settings_ids) {
     settings_fields.emplace_back();
     AppendInt(settings_fields.back(), id);
   }
   std::string chunk;
   chunk.reserve(kCopyChunkBytes + 4096);
-  for (size_t i = 0; i < sweep.experiments.size(); ++i) {
-    const NewExperiment& experiment = sweep.experiments[i];
+  for (size_t i = part.begin; i < part.end; ++i) {
+    const NewExperiment& experiment = context.sweep.experiments[i];
     if (!chunk.empty()) chunk += '\n';
-    AppendInt(chunk, first_id + static_cast<int64_t>(i));
+    AppendInt(chunk, part.first_id + static_cast<int64_t>(i - part.begin));
     chunk += sweep_field;
     AppendInt(chunk, experiment.ordinal);
     chunk += '\t';
     AppendCopyText(chunk, experiment.platform);
     chunk += '\t';
-    AppendCopyText(chunk, experiment.parameters_json.empty() ? rendered_parameters[i] : experiment.parameters_json);
+    AppendCopyText(chunk, experiment.parameters_json.empty() ? context.rendered_parameters[i]
+                                                             : experiment.parameters_json);
     chunk += '\t';
     AppendInt(chunk, experiment.max_attempts);
     chunk += '\t';
@@ -160,7 +184,7 @@ void CopyExperiments(pqxx::work& tx, const NewSweep& sweep, int64_t first_id, in
     chunk += '\t';
     AppendCopyText(chunk, experiment.point_key);
     chunk += '\t';
-    chunk += settings_fields[settings.of_experiment[i]];
+    chunk += settings_fields[context.settings.of_experiment[i]];
     // write_raw_line adds the last newline; rows need not align with calls.
     if (chunk.size() >= kCopyChunkBytes) {
       writer.write_raw_line(chunk);
@@ -172,7 +196,44 @@ void CopyExperiments(pqxx::work& tx, const NewSweep& sweep, int64_t first_id, in
 }
 #pragma GCC diagnostic pop
 
+// Creates the part's table, COPYs its rows, then builds its indexes: each
+// index costs about a quarter of what the same rows inserted one by one
+// into an indexed table cost.
+void FillSweepPart(pqxx::work& tx, const SweepPart& part, const CopyContext& context) {
+  tx.exec0(sql::CreateSweepPart(part.table, part.first_id, part.end_id()));
+  CopyExperiments(tx, part, context);
+  for (const std::string& statement : sql::IndexSweepPart(part.table)) tx.exec0(statement);
+}
+
+// Below this many experiments a sweep is one part; above, two, filled over
+// two connections at once (the server's work is one core per connection).
+std::vector<SweepPart> SplitSweep(int64_t sweep_id, size_t experiments, int64_t first_id,
+                                  size_t parallel_from) {
+  const size_t parts = experiments >= parallel_from && experiments >= 2 ? 2 : 1;
+  std::vector<SweepPart> split;
+  size_t begin = 0;
+  for (size_t k = 0; k < parts; ++k) {
+    const size_t end = experiments * (k + 1) / parts;
+    split.push_back({fmt::format("experiments_sweep_{}_{}", sweep_id, k + 1), begin, end,
+                     first_id + static_cast<int64_t>(begin)});
+    begin = end;
+  }
+  return split;
+}
+
 }  // namespace
+
+absl::Status PgStore::DropAbandonedSweepParts(const std::vector<std::string>& tables, int64_t older_than_s) {
+  return Transact(*pool_, "drop abandoned sweep tables", [&](pqxx::work& tx) -> absl::Status {
+    for (const auto& row : tx.exec_prepared(sql::kAbandonedSweepParts, TextArrayText(tables), older_than_s)) {
+      const std::string table = row[0].as<std::string>();
+      spdlog::warn("dropping table {}: filled for a sweep that was never stored", table);
+      tx.exec0("DROP TABLE IF EXISTS " + tx.quote_name(table));
+      tx.exec_prepared0(sql::kUnstageSweepPart, table);
+    }
+    return absl::OkStatus();
+  });
+}
 
 absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
   const std::string what = fmt::format("create sweep '{}'", sweep.name);
@@ -188,7 +249,10 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
       rendered_parameters[i] = JsonText(common::ParametersToJson(experiment.parameters));
     }
   }
-  return Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+  // Tables committed by the second connection, dropped below unless the
+  // sweep's transaction attached them.
+  std::vector<std::string> staged;
+  auto created = Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     const int64_t sweep_id =
         tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml, sweep.priority, sweep.resumed_from)[0]
             .as<int64_t>();
@@ -201,17 +265,41 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
                                                row.max_repeats)[0]
                                  .as<int64_t>());
     }
-    // COPY: row-by-row INSERTs would cost a round trip per experiment. One
-    // connection: splitting the COPY over two (the second half committed
-    // first under the not yet committed sweep id) cost the server 35 % more
-    // CPU in index and relation-extension contention and was no faster on
-    // this 2-core machine (5.9-6.0 s against 5.1-5.6 s for 1M experiments).
     if (!sweep.experiments.empty()) {
-      const int64_t last_id =
-          tx.exec_prepared1(sql::kReserveExperimentIds, static_cast<int64_t>(sweep.experiments.size()))[1]
-              .as<int64_t>();
-      const int64_t first_id = last_id - static_cast<int64_t>(sweep.experiments.size()) + 1;
-      CopyExperiments(tx, sweep, first_id, sweep_id, settings, settings_ids, rendered_parameters);
+      const auto count = static_cast<int64_t>(sweep.experiments.size());
+      const int64_t first_id = tx.exec_prepared1(sql::kReserveExperimentIds, count)[1].as<int64_t>() - count + 1;
+      const std::vector<SweepPart> parts =
+          SplitSweep(sweep_id, sweep.experiments.size(), first_id, options_.parallel_store_from);
+      const CopyContext context{sweep, sweep_id, settings, settings_ids, rendered_parameters};
+      // The second part is filled and committed on a connection of its own
+      // while this one fills the first; a table created by an uncommitted
+      // transaction is invisible to others, so only a committed one can be
+      // attached here. A private connection, so a busy pool cannot stall it.
+      std::future<absl::Status> second;
+      if (parts.size() > 1) {
+        staged.push_back(parts[1].table);
+        second = std::async(std::launch::async, [&, part = parts[1]] {
+          ConnectionPool own(options_.dsn, 1, sql::PrepareAll);
+          return Transact(own, fmt::format("{}: store experiments {}-{}", what, part.begin, part.end - 1),
+                          [&](pqxx::work& helper) {
+                            helper.exec_prepared0(sql::kStageSweepPart, part.table);
+                            FillSweepPart(helper, part, context);
+                            return absl::OkStatus();
+                          });
+        });
+      }
+      try {
+        FillSweepPart(tx, parts[0], context);
+      } catch (...) {
+        if (second.valid()) second.wait();
+        throw;
+      }
+      if (second.valid()) BENCHD_RETURN_IF_ERROR(second.get());
+      for (const SweepPart& part : parts) {
+        tx.exec0(sql::AttachSweepPart(part.table, part.first_id, part.end_id()));
+        tx.exec0(sql::DropSweepPartCheck(part.table));
+        tx.exec_prepared0(sql::kUnstageSweepPart, part.table);
+      }
     }
     InsertEvent(tx, {.kind = "sweep_submitted",
                      .sweep_id = sweep_id,
@@ -219,6 +307,14 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
                                             sweep.experiments.size())});
     return sweep_id;
   });
+  if (!staged.empty()) {
+    // Parts of attempts that did not commit: the sweep's failed transaction
+    // took its own tables with it, but not those the second connection made.
+    if (absl::Status dropped = DropAbandonedSweepParts(staged, kStagedPartMaxAgeS); !dropped.ok()) {
+      spdlog::warn("{}: {}", what, dropped.ToString());
+    }
+  }
+  return created;
 }
 
 }  // namespace benchd::daemon

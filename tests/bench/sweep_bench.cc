@@ -81,7 +81,8 @@ double ProcessCpuSeconds() {
 }
 
 // CPU time of the private server: the postmaster and its children (the
-// backends, the WAL writer, the checkpointer), from /proc. 0 when unknown.
+// backends, the WAL writer, the checkpointer, and those that have exited),
+// from /proc. 0 when unknown.
 double ServerCpuSeconds(const std::string& dir) {
   std::ifstream pid_file(dir + "/pg/data/postmaster.pid");
   long postmaster = 0;
@@ -97,11 +98,14 @@ double ServerCpuSeconds(const std::string& dir) {
     std::string field;
     std::vector<std::string> values;
     while (fields >> field) values.push_back(field);
-    if (values.size() < 13) continue;
+    if (values.size() < 15) continue;
     const long pid = std::atol(entry.path().filename().c_str());
     const long ppid = std::atol(values[1].c_str());
     if (pid != postmaster && ppid != postmaster) continue;
     total += (std::atof(values[11].c_str()) + std::atof(values[12].c_str())) / tick;  // utime, stime
+    // Backends that have exited (a store's second connection) count in
+    // the postmaster's cutime and cstime.
+    if (pid == postmaster) total += (std::atof(values[13].c_str()) + std::atof(values[14].c_str())) / tick;
   }
   return total;
 }
@@ -146,6 +150,10 @@ int main(int argc, char** argv) {
     const auto spec = OrDie(benchd::common::ParseSweep(yaml, "sweep-bench.yaml"), "parse");
     const Phase parse = watch.Stop();
 
+    watch = Stopwatch();
+    const auto planned =
+        OrDie(benchd::daemon::PlanSweep(yaml, "sweep-bench.yaml", catalog), "plan");
+    const Phase plan = watch.Stop();
     size_t points = 0;
     Phase expand;
     Phase expand_parameters;
@@ -164,10 +172,6 @@ int main(int argc, char** argv) {
       expand_parameters = watch.Stop();
     }
 
-    watch = Stopwatch();
-    const auto planned =
-        OrDie(benchd::daemon::PlanSweep(yaml, "sweep-bench.yaml", catalog), "plan");
-    const Phase plan = watch.Stop();
 
     char pattern[] = "/tmp/benchd-sweep-bench-XXXXXX";
     if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");

@@ -160,13 +160,13 @@ std::string Cluster::QueryValue(const std::string& sql) { return database_.Query
 std::string Cluster::RunValue(const std::string& column, const std::string& match) {
   return QueryValue("SELECT r." + column +
                     " FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-                    "WHERE r.state = 'succeeded' AND e.parameters @> '" + match + "'::jsonb");
+                    "WHERE r.state = 'succeeded' AND e.parameters::jsonb @> '" + match + "'::jsonb");
 }
 
 std::string Cluster::RunMetric(const std::string& name, const std::string& match) {
   return QueryValue("SELECT m.value FROM run_metrics m JOIN runs r ON r.id = m.run_id "
                     "JOIN experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND m.name = '" +
-                    name + "' AND e.parameters @> '" + match + "'::jsonb");
+                    name + "' AND e.parameters::jsonb @> '" + match + "'::jsonb");
 }
 
 void Cluster::SubmitAndWatch(const std::string& file, const std::string& sweep, const std::string& expect) {

@@ -91,7 +91,7 @@ run: {warmup: 1, iterations: 5, timeout: 1m}
       EXPECT_EQ(cluster.RunValue("environment->>'bitfile_sha256'", match).size(), 64u);
       EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples s JOIN runs r ON r.id = s.run_id JOIN "
                                    "experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND "
-                                   "e.parameters @> '" + match + "'::jsonb"),
+                                   "e.parameters::jsonb @> '" + match + "'::jsonb"),
                 "5");
     }
   }
@@ -173,7 +173,7 @@ run: {timeout: 1m}
       const double fps = StoredNumber(cluster.RunValue("fps", match));
       EXPECT_NEAR(fps, *row->fps_system, 1e-5 * *row->fps_system);
       EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples s JOIN runs r ON r.id = s.run_id JOIN "
-                                   "experiments e ON e.id = r.experiment_id WHERE e.parameters @> '" + match +
+                                   "experiments e ON e.id = r.experiment_id WHERE e.parameters::jsonb @> '" + match +
                                    "'::jsonb"),
                 "0");  // the tool prints no per-inference latencies
       EXPECT_EQ(cluster.RunValue("environment->>'dpu_cores'", match), board.cores);

@@ -68,7 +68,7 @@ run: {iterations: 50, timeout: 1m}
       EXPECT_EQ(cluster.RunValue("environment->>'jetson_clocks'", match), "pinned");
       EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM latency_samples s JOIN runs r ON r.id = s.run_id JOIN "
                                    "experiments e ON e.id = r.experiment_id WHERE r.state = 'succeeded' AND "
-                                   "e.parameters @> '" + match + "'::jsonb"),
+                                   "e.parameters::jsonb @> '" + match + "'::jsonb"),
                 "50");
     }
   }

@@ -14,6 +14,21 @@ Rows MigrationRows(const benchd::testing::TestDatabase& db) {
   return rows.ok() ? *rows : Rows{};
 }
 
+// Brings an empty database to the schema just before migration `version`,
+// as a database made by an older coordinator would be.
+void ApplyMigrationsBefore(benchd::testing::TestDatabase& db, int version) {
+  ASSERT_TRUE(db.Query("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+                       "applied_at timestamptz NOT NULL DEFAULT now())")
+                  .ok());
+  for (const Migration& migration : EmbeddedMigrations()) {
+    if (migration.version >= version) break;
+    ASSERT_TRUE(db.Query(std::string(migration.sql)).ok()) << migration.name;
+    ASSERT_TRUE(db.Query("INSERT INTO schema_migrations (version, name) VALUES (" +
+                         std::to_string(migration.version) + ", '" + std::string(migration.name) + "')")
+                    .ok());
+  }
+}
+
 TEST_F(StoreDatabaseTest, MigrationsApplyToAnEmptyDatabase) {
   EXPECT_EQ(Value("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0");
   auto store = NewStore();
@@ -58,16 +73,8 @@ TEST_F(StoreDatabaseTest, ConcurrentOpensApplyEachMigrationOnce) {
 // 0004 moves the run settings of existing experiments into run_settings:
 // one row per distinct set in a sweep, and claims still get them.
 TEST_F(StoreDatabaseTest, RunSettingsMigrationKeepsExistingExperimentsSettings) {
-  ASSERT_TRUE(db_.Query("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-                        "applied_at timestamptz NOT NULL DEFAULT now())")
-                  .ok());
-  for (const Migration& migration : EmbeddedMigrations()) {
-    if (migration.version >= 4) break;
-    ASSERT_TRUE(db_.Query(std::string(migration.sql)).ok()) << migration.name;
-    ASSERT_TRUE(db_.Query("INSERT INTO schema_migrations (version, name) VALUES (" +
-                          std::to_string(migration.version) + ", '" + std::string(migration.name) + "')")
-                    .ok());
-  }
+  ApplyMigrationsBefore(db_, 4);
+  if (HasFatalFailure()) return;
   ASSERT_TRUE(db_.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
   ASSERT_TRUE(db_.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, warmup, iterations, "
                         "repeats, timeout_ms, max_attempts, requires, power_sample_hz) VALUES "
@@ -86,6 +93,62 @@ TEST_F(StoreDatabaseTest, RunSettingsMigrationKeepsExistingExperimentsSettings) 
   EXPECT_EQ((*claim)->settings.iterations(), 30);
   EXPECT_EQ((*claim)->settings.warmup(), 2);
   EXPECT_EQ((*claim)->settings.timeout_ms(), 5000);
+}
+
+// 0007 makes experiments a partitioned table: the existing rows become its
+// first partition and keep their ids, runs and queries; new sweeps get
+// partitions of their own above them.
+TEST_F(StoreDatabaseTest, PartitionMigrationKeepsExistingExperimentsAndRuns) {
+  ApplyMigrationsBefore(db_, 7);
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(db_.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, "
+                        "min_duration_ms, power_sample_hz, power_idle_ms, power_base_ms) "
+                        "VALUES (1, 1, 10, 1, 5000, 0, 0, 0, 0)")
+                  .ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, "
+                        "settings_id, state) VALUES "
+                        "(1, 0, 'host-cpu', '{\"batch\": 1}', 3, 1, 'succeeded'), "
+                        "(1, 1, 'host-cpu', '{\"batch\": 8}', 3, 1, 'pending')")
+                  .ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO runs (experiment_id, attempt, agent, device, state, lease_ms, lease_expires_at) "
+                        "SELECT id, 1, 'a', 'dev0', 'succeeded', 1000, now() FROM experiments WHERE ordinal = 0")
+                  .ok());
+  const std::string old_ids = Value("SELECT string_agg(id::text, ',' ORDER BY id) FROM experiments");
+
+  auto store = NewStore();
+  absl::Status opened = store->Open();
+  ASSERT_TRUE(opened.ok()) << opened;
+  EXPECT_EQ(Value("SELECT relkind FROM pg_class WHERE relname = 'experiments'"), "p");
+  EXPECT_EQ(Value("SELECT string_agg(id::text, ',' ORDER BY id) FROM experiments"), old_ids);
+  EXPECT_EQ(Value("SELECT pg_typeof(parameters)::text FROM experiments LIMIT 1"), "json");
+  EXPECT_EQ(Value("SELECT parameters->>'batch' FROM experiments WHERE ordinal = 1"), "8");
+  EXPECT_EQ(Value("SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id"), "1");
+  auto experiments = store->ListExperiments(1);
+  ASSERT_TRUE(experiments.ok()) << experiments.status();
+  ASSERT_EQ(experiments->size(), 2u);
+  EXPECT_EQ((*experiments)[1].parameters().values().at("batch").int_value(), 8);
+  auto claim = ClaimNext(*store, {"a", "dev0", "host-cpu"}, std::chrono::minutes(1));
+  ASSERT_TRUE(claim.ok() && claim->has_value()) << claim.status();
+  EXPECT_EQ(Value("SELECT ordinal FROM experiments WHERE id = " + std::to_string((*claim)->experiment_id)), "1");
+
+  NewSweep sweep{"new", "name: new", {}};
+  for (int i = 0; i < 3; ++i) {
+    NewExperiment experiment;
+    experiment.ordinal = i;
+    experiment.platform = "host-cpu";
+    experiment.parameters_json = R"({"batch":2})";
+    sweep.experiments.push_back(experiment);
+  }
+  auto created = store->CreateSweep(sweep);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(Value("SELECT min(id) > (SELECT max(id) FROM experiments WHERE sweep_id = 1) FROM experiments "
+                  "WHERE sweep_id = " + std::to_string(*created)),
+            "t");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_inherits WHERE inhparent = 'experiments'::regclass"), "2");
+  // Deleting an old experiment still takes its runs with it.
+  ASSERT_TRUE(db_.Query("DELETE FROM experiments WHERE sweep_id = 1 AND ordinal = 0").ok());
+  EXPECT_EQ(Value("SELECT count(*) FROM runs WHERE device = 'dev0' AND state = 'succeeded'"), "0");
 }
 
 TEST_F(StoreDatabaseTest, RefusesASchemaNewerThanTheBinary) {

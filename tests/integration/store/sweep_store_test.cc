@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "spdlog/fmt/fmt.h"
 #include "tests/integration/store/store_fixture.h"
 
 namespace benchd::daemon {
@@ -160,6 +161,88 @@ TEST_F(PgStoreTest, CreatesAHundredThousandExperimentSweepQuickly) {
   auto claim = ClaimNext(*store_, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok() && claim->has_value());
   EXPECT_EQ((*claim)->parameters.values().at("batch").int_value(), 0);
+}
+
+// A sweep's experiments live in tables of their own, attached as partitions
+// of experiments; a large one is split in two, filled over two connections
+// at once. The indexes built after the COPY must be the partitioned ones
+// (attaching would otherwise build each a second time).
+TEST_F(PgStoreTest, LargeSweepIsStoredInTwoPartitionsCarryingTheSharedIndexes) {
+  PgStore store(PgStoreOptions{.dsn = db_.dsn(), .parallel_store_from = 10});
+  ASSERT_TRUE(store.Open().ok());
+  NewSweep sweep{"split", "", {}};
+  for (int i = 0; i < 11; ++i) sweep.experiments.push_back(TypedExperiment(i));
+  auto sweep_id = store.CreateSweep(sweep);
+  ASSERT_TRUE(sweep_id.ok()) << sweep_id.status();
+  const std::string parts = "SELECT c.oid, c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+                            "WHERE h.inhparent = 'experiments'::regclass AND c.relname ~ '^experiments_sweep_[0-9]'";
+  EXPECT_EQ(Value("SELECT string_agg(p.relname || ':' || (SELECT count(*) FROM pg_index i WHERE i.indrelid = p.oid), "
+                  "',' ORDER BY p.relname) FROM (" + parts + ") p"),
+            fmt::format("experiments_sweep_{0}_1:3,experiments_sweep_{0}_2:3", *sweep_id));
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_index i JOIN (" + parts + ") p ON p.oid = i.indrelid "
+                  "JOIN pg_inherits h ON h.inhrelid = i.indexrelid"),
+            "6");
+  EXPECT_EQ(Value("SELECT count(*) FROM experiments_sweep_" + std::to_string(*sweep_id) + "_2"), "6");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_constraint WHERE conname ~ '^experiments_sweep_.*_ids$'"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM sweep_part_staging"), "0");
+
+  auto experiments = store.ListExperiments(*sweep_id);
+  ASSERT_TRUE(experiments.ok()) << experiments.status();
+  ASSERT_EQ(experiments->size(), 11u);
+  for (int i = 0; i < 11; ++i) {
+    EXPECT_EQ((*experiments)[i].ordinal(), i);
+    EXPECT_TRUE(MessageDifferencer::Equals((*experiments)[i].parameters(), sweep.experiments[i].parameters));
+  }
+  // Claims cross the two tables in ordinal order.
+  std::vector<int> claimed;
+  for (;;) {
+    auto claim = ClaimNext(store, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
+    ASSERT_TRUE(claim.ok()) << claim.status();
+    if (!claim->has_value()) break;
+    claimed.push_back(std::stoi(Value("SELECT ordinal FROM experiments WHERE id = " +
+                                      std::to_string((*claim)->experiment_id))));
+    Value("UPDATE experiments SET state = 'succeeded' WHERE id = " + std::to_string((*claim)->experiment_id) +
+          " RETURNING 1");
+  }
+  EXPECT_EQ(claimed, (std::vector<int>{0, 2, 4, 6, 8, 10}));
+}
+
+// A row the server refuses fails the whole sweep, whichever of the two
+// connections meets it: no sweep, no experiments, no table left behind.
+TEST_F(PgStoreTest, ASweepRefusedInEitherPartLeavesNothingBehind) {
+  PgStore store(PgStoreOptions{.dsn = db_.dsn(), .parallel_store_from = 2});
+  ASSERT_TRUE(store.Open().ok());
+  for (int bad : {0, 3}) {  // in the first part [0, 2), then in the second [2, 4)
+    NewSweep sweep{"bad", "", {}};
+    for (int i = 0; i < 4; ++i) sweep.experiments.push_back(TypedExperiment(i));
+    sweep.experiments[bad].parameters_json = R"({"batch": )";
+    auto created = store.CreateSweep(sweep);
+    ASSERT_FALSE(created.ok()) << "experiment " << bad;
+    EXPECT_NE(created.status().message().find("json"), std::string::npos) << created.status();
+  }
+  EXPECT_EQ(Value("SELECT count(*) FROM sweeps"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM experiments"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_class WHERE relname ~ '^experiments_sweep_[0-9]'"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM sweep_part_staging"), "0");
+  NewSweep good{"good", "", {TypedExperiment(0), TypedExperiment(1), TypedExperiment(2)}};
+  EXPECT_TRUE(store.CreateSweep(good).ok());
+}
+
+// A table the second connection committed for a coordinator that then died
+// is dropped by the next Open once it is an hour old; a recent one may be
+// about to be attached by another coordinator and stays.
+TEST_F(PgStoreTest, OpenDropsAnHourOldTableStagedByACoordinatorThatDied) {
+  for (const char* table : {"experiments_sweep_98_2", "experiments_sweep_99_2"}) {
+    ASSERT_TRUE(db_.Query(std::string("CREATE TABLE ") + table + " (LIKE experiments)").ok());
+  }
+  ASSERT_TRUE(db_.Query("INSERT INTO sweep_part_staging (table_name, created_at) VALUES "
+                        "('experiments_sweep_98_2', now() - interval '2 hours'), "
+                        "('experiments_sweep_99_2', now() - interval '1 minute')")
+                  .ok());
+  ASSERT_TRUE(NewStore()->Open().ok());
+  EXPECT_EQ(Value("SELECT to_regclass('experiments_sweep_98_2') IS NULL"), "t");
+  EXPECT_EQ(Value("SELECT to_regclass('experiments_sweep_99_2') IS NULL"), "f");
+  EXPECT_EQ(Value("SELECT string_agg(table_name, ',') FROM sweep_part_staging"), "experiments_sweep_99_2");
 }
 
 }  // namespace
