@@ -403,7 +403,7 @@ std::string CreateSweepPart(const std::string& table, int64_t first_id, int64_t 
 std::vector<std::string> IndexSweepPart(const std::string& table) {
   return {"ALTER TABLE " + table + " ADD PRIMARY KEY (id)",
           "CREATE INDEX ON " + table + " (sweep_id, platform, config_key, ordinal) WHERE state = 'pending'",
-          "CREATE INDEX ON " + table + " (sweep_id, ordinal)"};
+          "CREATE INDEX ON " + table + " USING brin (sweep_id)"};
 }
 
 std::string AttachSweepPart(const std::string& table, int64_t first_id, int64_t end_id) {

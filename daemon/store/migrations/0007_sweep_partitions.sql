@@ -11,9 +11,12 @@
 -- 2. parameters is json, not jsonb: the text is stored as written (it is
 --    checked, not converted), and `parameters->>'batch'` works as before.
 --    Operators that only jsonb has need `parameters::jsonb`.
--- 3. UNIQUE (sweep_id, ordinal) becomes a plain index on the same columns (a
---    unique index on a partitioned table must contain the partition key);
---    the store checks a sweep's ordinals before inserting it.
+-- 3. UNIQUE (sweep_id, ordinal) goes (a unique index on a partitioned table
+--    must contain the partition key; the store checks a sweep's ordinals
+--    before inserting them). Reads of one sweep find its rows through a BRIN
+--    index on sweep_id, which costs next to nothing to build: every block of
+--    a sweep's own table holds that sweep only, so the index rules a whole
+--    table in or out, and the reads take most rows of their sweep anyway.
 --
 -- The existing rows become the first partition, below every id the sequence
 -- will hand out from now on.
@@ -31,7 +34,7 @@ CREATE TABLE experiments (LIKE experiments_before_0007 INCLUDING DEFAULTS INCLUD
 ALTER TABLE experiments ADD PRIMARY KEY (id);
 CREATE INDEX experiments_group_claim_idx ON experiments (sweep_id, platform, config_key, ordinal)
   WHERE state = 'pending';
-CREATE INDEX experiments_sweep_idx ON experiments (sweep_id, ordinal);
+CREATE INDEX experiments_sweep_idx ON experiments USING brin (sweep_id);
 ALTER SEQUENCE experiments_id_seq OWNED BY experiments.id;
 
 DO $$
