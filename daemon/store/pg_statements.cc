@@ -44,6 +44,12 @@ std::string Unschedulable() {
          "  AND " + WithinDomains("d.domains", "e.parameters::jsonb") + ")";
 }
 
+// Experiment `e` lies in the block of ids of sweep `s`: names the sweep's
+// partitions, so the others are pruned (migration 0007) instead of probed.
+std::string InIdBlock(const std::string& e, const std::string& s) {
+  return e + ".id >= " + s + ".first_experiment_id AND " + e + ".id < " + s + ".end_experiment_id";
+}
+
 // A sweep with its progress, then `tail` (WHERE / ORDER BY). The mean
 // duration and the device count feed the ETA (see PgStore::GetProgress);
 // aggregates without GROUP BY always return a row, so a sweep with no runs
@@ -62,7 +68,7 @@ CROSS JOIN LATERAL (
          count(*) FILTER (WHERE state = 'failed') AS failed,
          count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
          count(*) FILTER (WHERE )sql" + Unschedulable() + R"sql() AS unschedulable
-  FROM experiments e WHERE e.sweep_id = s.id) c
+  FROM experiments e WHERE e.sweep_id = s.id AND )sql" + InIdBlock("e", "s") + R"sql() c
 CROSS JOIN LATERAL (
   SELECT avg(extract(epoch FROM r.finished_at - coalesce(r.started_at, r.assigned_at)) * 1000)
            FILTER (WHERE r.state IN ('succeeded', 'failed') AND r.finished_at IS NOT NULL)
@@ -73,7 +79,7 @@ CROSS JOIN LATERAL (
          extract(epoch FROM least(interval '5 minutes', now() - min(r.assigned_at)))::double precision
            AS recent_window_s
   FROM runs r JOIN experiments e ON e.id = r.experiment_id
-  WHERE e.sweep_id = s.id) d
+  WHERE e.sweep_id = s.id AND )sql" + InIdBlock("e", "s") + R"sql() d
 )sql" + tail;
 }
 
@@ -106,8 +112,11 @@ FROM lost LEFT JOIN requeued ON requeued.id = lost.experiment_id ORDER BY lost.i
 
 const std::vector<Statement>& Statements() {
   static const std::vector<Statement> kStatements = {
+      // $5, $6: the sweep's block of experiment ids, [first, end); 0, 0 when
+      // it has none.
       {kInsertSweep,
-       "INSERT INTO sweeps (name, yaml, priority, resumed_from) VALUES ($1, $2, $3, nullif($4::bigint, 0))\n"
+       "INSERT INTO sweeps (name, yaml, priority, resumed_from, first_experiment_id, end_experiment_id)\n"
+       "VALUES ($1, $2, $3, nullif($4::bigint, 0), nullif($5::bigint, 0), nullif($6::bigint, 0))\n"
        "RETURNING id"},
       {kInsertRunSettings,
        "INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, min_duration_ms,\n"
@@ -119,10 +128,11 @@ const std::vector<Statement>& Statements() {
       // 7 % of the server's time for a large sweep. The lock (held to commit;
       // the key spells "expids") keeps two sweeps from interleaving between
       // nextval and setval; only CreateSweep inserts experiments.
+      // $2: the sequence, experiments_id_seq (ids in the shared partition)
+      // or experiment_table_ids (a sweep's own tables).
       {kReserveExperimentIds,
        "SELECT pg_advisory_xact_lock(111567956436083),\n"
-       "       setval(pg_get_serial_sequence('experiments', 'id'),\n"
-       "              nextval(pg_get_serial_sequence('experiments', 'id')) + $1::bigint - 1)"},
+       "       setval($2::regclass, nextval($2::regclass) + $1::bigint - 1)"},
       {kStageSweepPart, "INSERT INTO sweep_part_staging (table_name) VALUES ($1)"},
       {kUnstageSweepPart, "DELETE FROM sweep_part_staging WHERE table_name = $1"},
       {kAbandonedSweepParts,
@@ -233,22 +243,26 @@ const std::vector<Statement>& Statements() {
        "RETURNING d.quarantined, d.consecutive_failures"},
 
       {kWorkGroups,
-       "SELECT e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires::text, count(*)\n"
+       "SELECT e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires::text, count(*),\n"
+       "       s.first_experiment_id, s.end_experiment_id\n"
        "FROM experiments e JOIN sweeps s ON s.id = e.sweep_id JOIN run_settings rs ON rs.id = e.settings_id\n"
        "WHERE e.state = 'pending' AND s.cancelled_at IS NULL\n"
-       "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires\n"
+       "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires,\n"
+       "         s.first_experiment_id, s.end_experiment_id\n"
        "ORDER BY e.sweep_id"},
       // One statement per claim, since a scheduling pass makes one per free
       // device: pick (SKIP LOCKED: a concurrent claimer passes over the row
       // this one holds instead of waiting for it and then finding it taken),
       // mark running with the next attempt, create the run, record the
       // device's new configuration and the assignment event. $5: the
-      // device's domains; $6, $7: agent and device; $8: lease in ms.
+      // device's domains; $6, $7: agent and device; $8: lease in ms; $9, $10: the
+      // sweep's block of ids, which prunes the other sweeps' partitions.
       {kClaimFromGroup,
        "WITH picked AS (\n"
        "  SELECT e.id FROM experiments e\n"
        "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
        "    AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
+       "    AND e.id >= $9 AND e.id < $10\n"
        "    AND " + WithinDomains("$5::jsonb", "e.parameters::jsonb") + "\n"
        "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED),\n"
        "claimed AS (\n"

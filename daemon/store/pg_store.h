@@ -29,8 +29,10 @@ struct PgStoreOptions {
   // This many consecutive infrastructure failures quarantine a device.
   int quarantine_after = 3;
   RetryOptions retry{};
-  // A sweep with at least this many experiments is stored over two
-  // connections at once (CreateSweep); tests lower it to cover that path.
+  // A sweep with at least this many experiments is stored in two tables of
+  // its own, filled over two connections at once; smaller ones go into the
+  // shared partition (CreateSweep, migration 0007). Tests lower it to cover
+  // that path.
   size_t parallel_store_from = 100'000;
 };
 

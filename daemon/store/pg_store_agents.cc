@@ -111,7 +111,7 @@ absl::StatusOr<ClaimOutcome> ClaimFor(pqxx::work& tx, const ClaimRequest& reques
     const pqxx::result picked =
         tx.exec_prepared(sql::kClaimFromGroup, group->sweep_id, group->platform, group->config_key,
                          group->settings_id, request.domains_json, slot.agent_name, slot.device_name,
-                         static_cast<int64_t>(request.lease.count()));
+                         static_cast<int64_t>(request.lease.count()), group->first_id, group->end_id);
     if (picked.empty()) {
       outcome.came_up_empty.push_back(group);
       continue;
@@ -269,6 +269,8 @@ absl::StatusOr<std::vector<WorkGroup>> PgStore::LoadWorkGroups() {
       group.settings_id = row[4].as<int64_t>();
       group.requires_labels = StringMapFromJson(JsonFromField(row[5]));
       group.pending = row[6].as<int64_t>();
+      group.first_id = Int64Or(row[7], 0);
+      group.end_id = Int64Or(row[8], 0);
       groups.push_back(std::move(group));
     }
     return groups;

@@ -1,9 +1,10 @@
 // PgStore::CreateSweep: a sweep of up to a million experiments in one
 // transaction. The cost is all in the experiment rows, so they are written as
 // COPY text that this file formats itself, in chunks of about a megabyte,
-// while the server ingests the previous chunk, into tables of the sweep's own
-// that are indexed after the COPY and then attached as partitions of
-// `experiments` (migration 0007 explains why).
+// while the server ingests the previous chunk. A large sweep goes into tables
+// of its own, indexed after the COPY and then attached as partitions of
+// `experiments` (migration 0007 explains why); a small one into the shared
+// partition.
 
 #include <algorithm>
 #include <charconv>
@@ -15,11 +16,11 @@
 #include <tuple>
 
 #include "common/proto_json.h"
+#include "common/status_util.h"
 #include "daemon/store/pg_rows.h"
 #include "daemon/store/pg_statements.h"
 #include "daemon/store/pg_store.h"
 #include "daemon/store/pg_transact.h"
-#include "common/status_util.h"
 #include "spdlog/fmt/fmt.h"
 #include "spdlog/spdlog.h"
 
@@ -126,13 +127,15 @@ void AppendInt(std::string& out, int64_t value) {
   out.append(buffer, end);
 }
 
-// A contiguous slice of a sweep's experiments, stored in a table of its own
-// that becomes a partition of `experiments` (migration 0007).
+// A contiguous slice of a sweep's experiments: COPYed into `experiments`
+// (a small sweep, which lands in the shared partition), or into a table of
+// its own that becomes a partition (migration 0007).
 struct SweepPart {
   std::string table;
   size_t begin = 0;  // experiments [begin, end) of the sweep
   size_t end = 0;
   int64_t first_id = 0;  // their ids: first_id + (i - begin)
+  bool own_table = false;
 
   int64_t end_id() const { return first_id + static_cast<int64_t>(end - begin); }
 };
@@ -205,17 +208,18 @@ void FillSweepPart(pqxx::work& tx, const SweepPart& part, const CopyContext& con
   for (const std::string& statement : sql::IndexSweepPart(part.table)) tx.exec0(statement);
 }
 
-// Below this many experiments a sweep is one part; above, two, filled over
-// two connections at once (the server's work is one core per connection).
-std::vector<SweepPart> SplitSweep(int64_t sweep_id, size_t experiments, int64_t first_id,
-                                  size_t parallel_from) {
-  const size_t parts = experiments >= parallel_from && experiments >= 2 ? 2 : 1;
+// A small sweep is COPYed into the shared partition; a large one into two
+// tables of its own, filled over two connections at once (the server's work
+// is one core per connection).
+std::vector<SweepPart> SplitSweep(int64_t sweep_id, size_t experiments, int64_t first_id, bool own_tables) {
+  if (!own_tables) {
+    return {SweepPart{sql::ExperimentsCopy().table, 0, experiments, first_id, false}};
+  }
   std::vector<SweepPart> split;
-  size_t begin = 0;
-  for (size_t k = 0; k < parts; ++k) {
-    const size_t end = experiments * (k + 1) / parts;
+  for (size_t k = 0, begin = 0; k < 2; ++k) {
+    const size_t end = experiments * (k + 1) / 2;
     split.push_back({fmt::format("experiments_sweep_{}_{}", sweep_id, k + 1), begin, end,
-                     first_id + static_cast<int64_t>(begin)});
+                     first_id + static_cast<int64_t>(begin), true});
     begin = end;
   }
   return split;
@@ -253,8 +257,20 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
   // sweep's transaction attached them.
   std::vector<std::string> staged;
   auto created = Transact(*pool_, what, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    // The ids first, so that the sweep row records its block. A large
+    // sweep's come from the sequence above the shared partition's range.
+    const auto count = static_cast<int64_t>(sweep.experiments.size());
+    const bool own_tables = count >= std::max<int64_t>(static_cast<int64_t>(options_.parallel_store_from), 2);
+    int64_t first_id = 0;
+    if (count > 0) {
+      first_id = tx.exec_prepared1(sql::kReserveExperimentIds, count,
+                                   own_tables ? "experiment_table_ids" : "experiments_id_seq")[1]
+                     .as<int64_t>() -
+                 count + 1;
+    }
     const int64_t sweep_id =
-        tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml, sweep.priority, sweep.resumed_from)[0]
+        tx.exec_prepared1(sql::kInsertSweep, sweep.name, sweep.yaml, sweep.priority, sweep.resumed_from, first_id,
+                          count > 0 ? first_id + count : 0)[0]
             .as<int64_t>();
     std::vector<int64_t> settings_ids;
     for (const SettingsRow& row : settings.rows) {
@@ -265,20 +281,19 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
                                                row.max_repeats)[0]
                                  .as<int64_t>());
     }
-    if (!sweep.experiments.empty()) {
-      const auto count = static_cast<int64_t>(sweep.experiments.size());
-      const int64_t first_id = tx.exec_prepared1(sql::kReserveExperimentIds, count)[1].as<int64_t>() - count + 1;
+    if (count > 0) {
       const std::vector<SweepPart> parts =
-          SplitSweep(sweep_id, sweep.experiments.size(), first_id, options_.parallel_store_from);
+          SplitSweep(sweep_id, sweep.experiments.size(), first_id, own_tables);
       const CopyContext context{sweep, sweep_id, settings, settings_ids, rendered_parameters};
-      // The second part is filled and committed on a connection of its own
-      // while this one fills the first; a table created by an uncommitted
-      // transaction is invisible to others, so only a committed one can be
-      // attached here. A private connection, so a busy pool cannot stall it.
-      std::future<absl::Status> second;
-      if (parts.size() > 1) {
+      if (!parts[0].own_table) {
+        CopyExperiments(tx, parts[0], context);
+      } else {
+        // The second part is filled and committed on a connection of its own
+        // while this one fills the first; a table created by an uncommitted
+        // transaction is invisible to others, so only a committed one can be
+        // attached here. A private connection, so a busy pool cannot stall it.
         staged.push_back(parts[1].table);
-        second = std::async(std::launch::async, [&, part = parts[1]] {
+        std::future<absl::Status> second = std::async(std::launch::async, [&, part = parts[1]] {
           ConnectionPool own(options_.dsn, 1, sql::PrepareAll);
           return Transact(own, fmt::format("{}: store experiments {}-{}", what, part.begin, part.end - 1),
                           [&](pqxx::work& helper) {
@@ -287,18 +302,18 @@ absl::StatusOr<int64_t> PgStore::CreateSweep(const NewSweep& sweep) {
                             return absl::OkStatus();
                           });
         });
-      }
-      try {
-        FillSweepPart(tx, parts[0], context);
-      } catch (...) {
-        if (second.valid()) second.wait();
-        throw;
-      }
-      if (second.valid()) BENCHD_RETURN_IF_ERROR(second.get());
-      for (const SweepPart& part : parts) {
-        tx.exec0(sql::AttachSweepPart(part.table, part.first_id, part.end_id()));
-        tx.exec0(sql::DropSweepPartCheck(part.table));
-        tx.exec_prepared0(sql::kUnstageSweepPart, part.table);
+        try {
+          FillSweepPart(tx, parts[0], context);
+        } catch (...) {
+          second.wait();
+          throw;
+        }
+        BENCHD_RETURN_IF_ERROR(second.get());
+        for (const SweepPart& part : parts) {
+          tx.exec0(sql::AttachSweepPart(part.table, part.first_id, part.end_id()));
+          tx.exec0(sql::DropSweepPartCheck(part.table));
+          tx.exec_prepared0(sql::kUnstageSweepPart, part.table);
+        }
       }
     }
     InsertEvent(tx, {.kind = "sweep_submitted",

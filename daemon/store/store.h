@@ -86,6 +86,10 @@ struct WorkGroup {
   int64_t settings_id = 0;
   std::map<std::string, std::string> requires_labels;
   int64_t pending = 0;
+  // The sweep's block of experiment ids [first_id, end_id): claims name it,
+  // so that the store reads only the sweep's partitions.
+  int64_t first_id = 0;
+  int64_t end_id = 0;
 };
 
 // One free device and the groups to try for it, best first.

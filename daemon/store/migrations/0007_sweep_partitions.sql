@@ -2,12 +2,20 @@
 -- 0004 was the server maintaining three indexes row by row while parsing
 -- every row's parameters into jsonb. So:
 --
--- 1. experiments is partitioned by id range, and every sweep stores its
---    experiments in partitions of its own (PgStore::CreateSweep): a fresh
---    table is filled by COPY, its indexes are built afterwards in one sorted
---    pass each (about four times cheaper than row by row), and it is attached
---    under its block of ids. A big sweep is split over two tables filled over
---    two connections at once. Queries see one `experiments` table as before.
+-- 1. experiments is partitioned by id range. A large sweep (PgStore's
+--    `parallel_store_from`, 100,000 experiments) stores its experiments in
+--    tables of its own (PgStore::CreateSweep): a fresh table is filled by
+--    COPY, its indexes are built afterwards in one pass each (about four
+--    times cheaper than row by row), and it is attached under its block of
+--    ids, taken from `experiment_table_ids`, which starts at 2^52. It is
+--    split over two such tables, filled over two connections at once.
+--    Smaller sweeps, and every experiment stored before this migration, live
+--    in one shared partition, `experiments_shared`, which holds the ids below
+--    2^52 (the old sequence). So the partitions stay few, as every statement
+--    that cannot tell a sweep's partition from its parameters is planned over
+--    all of them; claims and progress reads name the sweep's id range
+--    (sweeps.first_experiment_id, end_experiment_id), which prunes the rest.
+--    Queries see one `experiments` table as before.
 -- 2. parameters is json, not jsonb: the text is stored as written (it is
 --    checked, not converted), and `parameters->>'batch'` works as before.
 --    Operators that only jsonb has need `parameters::jsonb`.
@@ -15,21 +23,18 @@
 --    must contain the partition key; the store checks a sweep's ordinals
 --    before inserting them). Reads of one sweep find its rows through a BRIN
 --    index on sweep_id, which costs next to nothing to build: every block of
---    a sweep's own table holds that sweep only, so the index rules a whole
---    table in or out, and the reads take most rows of their sweep anyway.
---
--- The existing rows become the first partition, below every id the sequence
--- will hand out from now on.
+--    a sweep's own table holds that sweep only, and the shared partition is
+--    written a sweep at a time.
 DROP VIEW experiment_settings;
 ALTER TABLE runs DROP CONSTRAINT runs_experiment_id_fkey;
 
-ALTER TABLE experiments RENAME TO experiments_before_0007;
-ALTER INDEX experiments_pkey RENAME TO experiments_before_0007_pkey;
-ALTER INDEX experiments_group_claim_idx RENAME TO experiments_before_0007_claim_idx;
-ALTER TABLE experiments_before_0007 DROP CONSTRAINT experiments_sweep_id_ordinal_key;
-ALTER TABLE experiments_before_0007 ALTER COLUMN parameters TYPE json USING parameters::json;
+ALTER TABLE experiments RENAME TO experiments_shared;
+ALTER INDEX experiments_pkey RENAME TO experiments_shared_pkey;
+ALTER INDEX experiments_group_claim_idx RENAME TO experiments_shared_claim_idx;
+ALTER TABLE experiments_shared DROP CONSTRAINT experiments_sweep_id_ordinal_key;
+ALTER TABLE experiments_shared ALTER COLUMN parameters TYPE json USING parameters::json;
 
-CREATE TABLE experiments (LIKE experiments_before_0007 INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+CREATE TABLE experiments (LIKE experiments_shared INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
   PARTITION BY RANGE (id);
 ALTER TABLE experiments ADD PRIMARY KEY (id);
 CREATE INDEX experiments_group_claim_idx ON experiments (sweep_id, platform, config_key, ordinal)
@@ -37,16 +42,19 @@ CREATE INDEX experiments_group_claim_idx ON experiments (sweep_id, platform, con
 CREATE INDEX experiments_sweep_idx ON experiments USING brin (sweep_id);
 ALTER SEQUENCE experiments_id_seq OWNED BY experiments.id;
 
-DO $$
-DECLARE
-  bound bigint;
-BEGIN
-  SELECT greatest(coalesce((SELECT max(id) FROM experiments_before_0007), 0), last_value) + 1
-    INTO bound FROM experiments_id_seq;
-  PERFORM setval('experiments_id_seq', bound, false);
-  EXECUTE format('ALTER TABLE experiments ATTACH PARTITION experiments_before_0007 '
-                 'FOR VALUES FROM (MINVALUE) TO (%s)', bound);
-END $$;
+ALTER TABLE experiments ATTACH PARTITION experiments_shared
+  FOR VALUES FROM (MINVALUE) TO (4503599627370496);
+CREATE SEQUENCE experiment_table_ids START WITH 4503599627370496;
+
+-- Each sweep's block of ids, [first, end): claims and progress reads name it
+-- so that only the sweep's partitions are planned and read. Empty for a
+-- sweep without experiments.
+ALTER TABLE sweeps
+  ADD COLUMN first_experiment_id bigint,
+  ADD COLUMN end_experiment_id bigint;
+UPDATE sweeps s SET first_experiment_id = b.first, end_experiment_id = b.last + 1
+FROM (SELECT sweep_id, min(id) AS first, max(id) AS last FROM experiments GROUP BY sweep_id) b
+WHERE b.sweep_id = s.id;
 
 ALTER TABLE runs ADD CONSTRAINT runs_experiment_id_fkey
   FOREIGN KEY (experiment_id) REFERENCES experiments (id) ON DELETE CASCADE;

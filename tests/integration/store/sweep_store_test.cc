@@ -207,6 +207,55 @@ TEST_F(PgStoreTest, LargeSweepIsStoredInTwoPartitionsCarryingTheSharedIndexes) {
   EXPECT_EQ(claimed, (std::vector<int>{0, 2, 4, 6, 8, 10}));
 }
 
+// Every sweep records its block of ids. A small one takes them from the
+// shared partition's sequence; a large one from above 2^52, where its own
+// tables are attached. Claims and progress reads name the block.
+TEST_F(PgStoreTest, SweepsRecordTheirBlockOfIdsAndLargeOnesLiveAboveTheSharedPartition) {
+  PgStore store(PgStoreOptions{.dsn = db_.dsn(), .parallel_store_from = 4});
+  ASSERT_TRUE(store.Open().ok());
+  std::vector<int64_t> sweep_ids;
+  for (int size : {4, 3, 5}) {
+    NewSweep sweep{"sweep", "", {}};
+    for (int i = 0; i < size; ++i) {
+      NewExperiment experiment = TypedExperiment(i);
+      experiment.platform = "host-cpu";
+      sweep.experiments.push_back(experiment);
+    }
+    auto id = store.CreateSweep(sweep);
+    ASSERT_TRUE(id.ok()) << id.status();
+    sweep_ids.push_back(*id);
+  }
+  const std::string blocks =
+      "SELECT string_agg((s.first_experiment_id >= 4503599627370496)::text || ':' || "
+      "(s.end_experiment_id - s.first_experiment_id) || ':' || "
+      "(SELECT count(*) FROM experiments e WHERE e.sweep_id = s.id AND e.id >= s.first_experiment_id "
+      "AND e.id < s.end_experiment_id), ',' ORDER BY s.id) FROM sweeps s";
+  EXPECT_EQ(Value(blocks), "true:4:4,false:3:3,true:5:5");
+  EXPECT_EQ(Value("SELECT count(*) FROM experiments_shared"), "3");
+  for (size_t k = 0; k < sweep_ids.size(); ++k) {
+    auto progress = store.GetProgress(sweep_ids[k]);
+    ASSERT_TRUE(progress.ok()) << progress.status();
+    EXPECT_EQ(progress->total(), std::vector<int>({4, 3, 5})[k]);
+  }
+  // Claims of each sweep find its experiments, in whichever partition.
+  int claimed = 0;
+  for (;;) {
+    auto claim = ClaimNext(store, {"a", "cpu0", "host-cpu"}, std::chrono::minutes(1));
+    ASSERT_TRUE(claim.ok()) << claim.status();
+    if (!claim->has_value()) break;
+    ++claimed;
+    Value("UPDATE experiments SET state = 'succeeded' WHERE id = " + std::to_string((*claim)->experiment_id) +
+          " RETURNING 1");
+  }
+  EXPECT_EQ(claimed, 12);
+  NewSweep empty{"empty", "", {}};
+  auto empty_id = store.CreateSweep(empty);
+  ASSERT_TRUE(empty_id.ok()) << empty_id.status();
+  auto progress = store.GetProgress(*empty_id);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  EXPECT_EQ(progress->total(), 0);
+}
+
 // A row the server refuses fails the whole sweep, whichever of the two
 // connections meets it: no sweep, no experiments, no table left behind.
 TEST_F(PgStoreTest, ASweepRefusedInEitherPartLeavesNothingBehind) {
