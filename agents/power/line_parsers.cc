@@ -2,8 +2,8 @@
 
 #include <array>
 #include <cctype>
-#include <charconv>
-#include <cmath>
+
+#include "agents/parsers/text_scan.h"
 
 namespace benchd::agent::power {
 namespace {
@@ -19,29 +19,12 @@ constexpr std::array kParsers = {
     NamedParser{"meter-csv", &ParseMeterCsvLine},
 };
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
-// A finite number filling all of `text`.
+// A finite number filling all of `text` (text_scan.h's strict parsing).
 bool ParseNumber(std::string_view text, double* value) {
-  if (text.empty()) return false;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
-  return ec == std::errc() && ptr == text.data() + text.size() && std::isfinite(*value);
-}
-
-std::vector<std::string_view> SplitWhitespace(std::string_view line) {
-  std::vector<std::string_view> tokens;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    const size_t start = i;
-    while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i > start) tokens.push_back(line.substr(start, i - start));
-  }
-  return tokens;
+  const absl::StatusOr<double> parsed = ParseDouble(text);
+  if (!parsed.ok()) return false;
+  *value = *parsed;
+  return true;
 }
 
 std::vector<std::string_view> SplitCommas(std::string_view line) {
@@ -106,13 +89,9 @@ absl::StatusOr<std::vector<LineReading>> ParseNvidiaSmiCsvLine(std::string_view 
   if (!ParseNumber(power, &watts) || watts < 0) return NoReading("nvidia-smi", line);
   std::string rail = "gpu";
   if (fields.size() == 2) {
-    int index = 0;
-    const std::string_view text = fields.front();
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
-    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || index < 0) {
-      return NoReading("nvidia-smi", line);
-    }
-    rail += std::to_string(index);
+    const absl::StatusOr<int64_t> index = ParseInt64(fields.front());
+    if (!index.ok() || *index < 0) return NoReading("nvidia-smi", line);
+    rail += std::to_string(*index);
   }
   return std::vector<LineReading>{LineReading{std::move(rail), watts}};
 }

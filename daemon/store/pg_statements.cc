@@ -17,12 +17,14 @@ std::string AgentTime(const std::string& param) {
   return "coalesce(timestamptz 'epoch' + " + param + "::bigint * interval '1 microsecond', now())";
 }
 
-// True when the parameters `params` (a jsonb expression) are within the device domains
-// `domains` (jsonb {"param": ["value", ...]}): every constrained parameter
-// the experiment has takes one of the listed values (in text form).
+// True when the parameters `params` (json, as experiments.parameters is
+// since migration 0007) are within the device domains `domains` (jsonb
+// {"param": ["value", ...]}): every constrained parameter the experiment has
+// takes one of the listed values (in text form).
 std::string WithinDomains(const std::string& domains, const std::string& params) {
+  const std::string object = params + "::jsonb";
   return "NOT EXISTS (SELECT 1 FROM jsonb_each(" + domains + ") AS dom(name, allowed)\n"
-         "            WHERE " + params + " ? dom.name AND NOT dom.allowed ? (" + params + " ->> dom.name))";
+         "            WHERE " + object + " ? dom.name AND NOT dom.allowed ? (" + params + " ->> dom.name))";
 }
 
 // The lease expiry a renewal of run `r` by `lease` (a SQL expression in
@@ -41,7 +43,7 @@ std::string RenewedLease(const std::string& lease) {
 std::string Unschedulable() {
   return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.platform = e.platform\n"
          "  AND d.labels @> (SELECT rs.requires FROM run_settings rs WHERE rs.id = e.settings_id)\n"
-         "  AND " + WithinDomains("d.domains", "e.parameters::jsonb") + ")";
+         "  AND " + WithinDomains("d.domains", "e.parameters") + ")";
 }
 
 // Experiment `e` lies in the block of ids of sweep `s`: names the sweep's
@@ -263,7 +265,7 @@ const std::vector<Statement>& Statements() {
        "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
        "    AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
        "    AND e.id >= $9 AND e.id < $10\n"
-       "    AND " + WithinDomains("$5::jsonb", "e.parameters::jsonb") + "\n"
+       "    AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
        "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED),\n"
        "claimed AS (\n"
        "  UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"

@@ -3,18 +3,25 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
 namespace benchd::sim {
 
+std::string DpuBoard::Platform() const {
+  std::string platform = hardware;
+  for (char& c : platform) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return platform;
+}
+
 DpuBoard BoardFromEnvironment() {
   // Architectures and clocks of the boards' Vitis AI reference designs.
   static const DpuBoard kBoards[] = {
-      {"ZCU102", "ZCU102-DPU", "DPUCZDX8G_ISA1_B4096", 3, 281, "zcu102-dpu"},
-      {"ZCU104", "ZCU104-DPU", "DPUCZDX8G_ISA1_B4096", 2, 300, "zcu104-dpu"},
-      {"Ultra96", "Ultra96-DPU", "DPUCZDX8G_ISA1_B2304", 1, 300, "ultra96-dpu"},
+      {"ZCU102", "ZCU102-DPU", "DPUCZDX8G_ISA1_B4096", 3, 281},
+      {"ZCU104", "ZCU104-DPU", "DPUCZDX8G_ISA1_B4096", 2, 300},
+      {"Ultra96", "Ultra96-DPU", "DPUCZDX8G_ISA1_B2304", 1, 300},
   };
   const char* name = std::getenv("BENCHD_SIM_BOARD");
   if (name == nullptr || *name == '\0') return kBoards[1];

@@ -16,7 +16,10 @@ struct DpuBoard {
   std::string arch;      // DPUCZDX8G_ISA1_B4096, ...
   int cores = 1;
   int frequency_mhz = 300;
-  std::string platform;  // the agent's platform id, zcu102-dpu, ...: its simulated power chip
+
+  // The agent's platform id, `hardware` in lower case (zcu102-dpu, ...):
+  // the name of its simulated power chip.
+  std::string Platform() const;
 };
 
 // Unknown names are reported on stderr and fall back to ZCU104.

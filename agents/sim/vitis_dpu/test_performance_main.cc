@@ -125,7 +125,7 @@ int Main(int argc, char* argv[]) {
     const std::optional<PowerFigures> figures = PowerFiguresOf(*row);
     if (!figures) Fatal("benchmark.hpp:190", "no QuTiBench power figures for " + board.hardware);
     const absl::Status played =
-        PlayRunPower(*power, PowerLayout::kHwmon, board.platform, {*figures, {}}, {{}, std::chrono::seconds(seconds)});
+        PlayRunPower(*power, PowerLayout::kHwmon, board.Platform(), {*figures, {}}, {{}, std::chrono::seconds(seconds)});
     if (!played.ok()) Fatal("benchmark.hpp:190", std::string(played.message()));
   }
   std::cerr << GlogPrefix('I') << "benchmark.hpp:211] waiting for threads terminated" << std::endl;
