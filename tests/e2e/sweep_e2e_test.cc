@@ -14,6 +14,8 @@
 namespace benchd::testing {
 namespace {
 
+using namespace std::chrono_literals;
+
 constexpr char kSmallSweep[] = R"(name: e2e-small
 platform: host-cpu
 model: {topology: MLP, dataset: mnist}
@@ -84,6 +86,52 @@ TEST(SweepE2ETest, SmallSweepCompletesAndResultsArePrinted) {
 
   cluster.agent("agent-a").Signal(SIGTERM);
   EXPECT_TRUE(cluster.agent("agent-a").WaitFor(std::chrono::seconds(30)).has_value());
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+// A sweep of 100,000 points goes through benchctl and benchd into two tables
+// of its own above the shared partition (migration 0007); a real agent's
+// claims find its experiments there, and cancelling reaches all of them.
+TEST(SweepE2ETest, AHundredThousandPointSweepIsStoredInItsOwnTablesRunAndCancelled) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  std::string yaml =
+      "name: e2e-large\nplatform: host-cpu\nmodel: {topology: MLP, dataset: mnist}\nmatrix:\n"
+      "  precision: [FP32]\n  pruning: [12.5]\n  batch: [1]\n";
+  for (const auto& [axis, values] : {std::pair{"a", 50}, std::pair{"b", 50}, std::pair{"c", 40}}) {
+    yaml += std::string("  ") + axis + ": [";
+    for (int i = 0; i < values; ++i) yaml += (i > 0 ? ", " : "") + std::to_string(i);
+    yaml += "]\n";
+  }
+  yaml += "run: {warmup: 1, iterations: 5, timeout: 1m}\n";
+  CommandResult submit = cluster.Benchctl({"submit", cluster.WriteFile("large.yaml", yaml)});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << cluster.Logs();
+  EXPECT_NE(submit.out.find("100000 experiments"), std::string::npos) << submit.out;
+  EXPECT_EQ(cluster.QueryValue("SELECT string_agg(c.relname || ':' || c.reltuples::bigint, ',' ORDER BY c.relname) "
+                               "FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+                               "WHERE h.inhparent = 'experiments'::regclass AND c.relname <> 'experiments_shared'"),
+            "experiments_sweep_1_1:50000,experiments_sweep_1_2:50000");
+  EXPECT_EQ(cluster.QueryValue("SELECT first_experiment_id >= 4503599627370496 AND "
+                               "end_experiment_id - first_experiment_id = 100000 FROM sweeps WHERE id = 1"),
+            "t");
+
+  cluster.StartAgent("agent-a");
+  ASSERT_TRUE(WaitUntil(
+      [&] { return StoredNumber(cluster.QueryValue("SELECT count(*) FROM runs WHERE state = 'succeeded'")) >= 3; },
+      60s))
+      << cluster.Logs();
+  CommandResult cancel = cluster.Benchctl({"cancel", "1"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.out << cancel.err;
+  ASSERT_TRUE(WaitUntil(
+      [&] { return cluster.QueryValue("SELECT count(*) FROM experiments WHERE state IN ('pending', 'running')") == "0"; },
+      30s))
+      << cluster.Logs();
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM experiments WHERE state = 'cancelled'"),
+            std::to_string(100000 - static_cast<int>(StoredNumber(cluster.QueryValue(
+                                        "SELECT count(*) FROM experiments WHERE state = 'succeeded'")))));
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+                               "WHERE r.state = 'succeeded' AND e.id < 4503599627370496"),
+            "0");
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
