@@ -47,8 +47,12 @@ void AgentSession::WriteLoop() {
     if (outbound_.empty()) return;
     benchd::v1::CoordinatorMessage message = std::move(outbound_.front());
     outbound_.pop_front();
+    // More to come (the acks of a batch of reports): let gRPC hold this one
+    // and send them together; the last write of a run of messages flushes.
+    grpc::WriteOptions options;
+    if (!outbound_.empty()) options.set_buffer_hint();
     lock.unlock();
-    const bool written = stream_->Write(message);
+    const bool written = stream_->Write(message, options);
     lock.lock();
     if (!written) {
       // The stream is gone; end the handler's Read so the session unwinds.

@@ -252,95 +252,136 @@ const std::vector<Statement>& Statements() {
        "GROUP BY e.sweep_id, s.priority, e.platform, e.config_key, e.settings_id, rs.requires,\n"
        "         s.first_experiment_id, s.end_experiment_id\n"
        "ORDER BY e.sweep_id"},
-      // One statement per claim, since a scheduling pass makes one per free
-      // device: pick (SKIP LOCKED: a concurrent claimer passes over the row
-      // this one holds instead of waiting for it and then finding it taken),
-      // mark running with the next attempt, create the run, record the
-      // device's new configuration and the assignment event. $5: the
-      // device's domains; $6, $7: agent and device; $8: lease in ms; $9, $10: the
-      // sweep's block of ids, which prunes the other sweeps' partitions.
-      {kClaimFromGroup,
-       "WITH picked AS (\n"
-       "  SELECT e.id FROM experiments e\n"
-       "  WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
-       "    AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
-       "    AND e.id >= $9 AND e.id < $10\n"
-       "    AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
-       "  ORDER BY e.ordinal LIMIT 1 FOR UPDATE SKIP LOCKED),\n"
+      // Claims from one group for several devices at once: picks up to one
+      // experiment per device (SKIP LOCKED: a concurrent claimer passes over
+      // the rows this one holds instead of waiting for them and then finding
+      // them taken), marks them running with the next attempt, creates the
+      // runs (the n-th experiment in ordinal order goes to the n-th device),
+      // records the devices' new configuration and the assignment events.
+      // $5: the devices' domains; $6, $7: agents and devices (text[]); $8:
+      // lease in ms; $9, $10: the sweep's block of ids, which prunes the
+      // other sweeps' partitions. One row per device served, in device order,
+      // the device's position (from 1) last.
+      {kClaimForDevices,
+       "WITH slot AS (\n"
+       "  SELECT * FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS s(agent, device, n)),\n"
+       "picked AS (\n"
+       "  SELECT p.id, row_number() OVER (ORDER BY p.ordinal) AS n FROM (\n"
+       "    SELECT e.id, e.ordinal FROM experiments e\n"
+       "    WHERE e.state = 'pending' AND e.sweep_id = $1 AND e.platform = $2 AND e.config_key = $3\n"
+       "      AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
+       "      AND e.id >= $9 AND e.id < $10\n"
+       "      AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
+       "    ORDER BY e.ordinal LIMIT cardinality($6::text[]) FOR UPDATE SKIP LOCKED) p),\n"
        "claimed AS (\n"
        "  UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"
        "    updated_at = now()\n"
-       "  FROM picked WHERE e.id = picked.id\n"
-       "  RETURNING e.id, e.sweep_id, e.attempts, e.parameters, e.config_key, e.settings_id),\n"
+       "  FROM picked WHERE e.id = picked.id AND e.id >= $9 AND e.id < $10\n"
+       "  RETURNING e.id, e.attempts, e.parameters, e.config_key, e.settings_id, picked.n),\n"
        "run AS (\n"
        "  INSERT INTO runs (experiment_id, attempt, agent, device, lease_ms, lease_expires_at)\n"
-       "  SELECT id, attempts, $6, $7, $8::bigint, now() + $8::bigint * interval '1 millisecond' FROM claimed\n"
-       "  RETURNING id, experiment_id, attempt),\n"
+       "  SELECT c.id, c.attempts, slot.agent, slot.device, $8::bigint,\n"
+       "         now() + $8::bigint * interval '1 millisecond'\n"
+       "  FROM claimed c JOIN slot ON slot.n = c.n ORDER BY c.n\n"
+       "  RETURNING id, experiment_id, attempt, agent, device),\n"
        "configured AS (\n"
-       "  UPDATE devices d SET config_key = claimed.config_key FROM claimed, agents a\n"
-       "  WHERE a.id = d.agent_id AND a.name = $6 AND d.name = $7),\n"
+       "  UPDATE devices d SET config_key = $3 FROM agents a, run\n"
+       "  WHERE a.id = d.agent_id AND a.name = run.agent AND d.name = run.device\n"
+       "    AND d.config_key IS DISTINCT FROM $3),\n"
        "logged AS (\n"
        "  INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
-       "  SELECT 'run_assigned', c.sweep_id, c.id, r.id, $6, $7,\n"
-       "         'run ' || r.id || ' (attempt ' || r.attempt || ') assigned to device ''' || $7 || ''''\n"
-       "  FROM claimed c JOIN run r ON r.experiment_id = c.id)\n"
+       "  SELECT 'run_assigned', $1, r.experiment_id, r.id, r.agent, r.device,\n"
+       "         'run ' || r.id || ' (attempt ' || r.attempt || ') assigned to device ''' || r.device || ''''\n"
+       "  FROM run r ORDER BY r.id)\n"
        "SELECT c.id, c.attempts, c.parameters::text, rs.warmup, rs.iterations, rs.repeats,\n"
        "  rs.timeout_ms, c.config_key, rs.min_duration_ms, rs.power_sample_hz, rs.power_idle_ms,\n"
-       "  rs.power_base_ms, r.id, rs.ci_target, rs.max_repeats\n"
-       "FROM claimed c JOIN run r ON r.experiment_id = c.id JOIN run_settings rs ON rs.id = c.settings_id"},
+       "  rs.power_base_ms, r.id, rs.ci_target, rs.max_repeats, c.n\n"
+       "FROM claimed c JOIN run r ON r.experiment_id = c.id JOIN run_settings rs ON rs.id = c.settings_id\n"
+       "ORDER BY c.n"},
       {kLoseAgentRuns, LoseRuns("agent = $1 AND NOT (id = ANY ($2::bigint[]))", "$3")},
       {kLoseExpiredRuns, LoseRuns("lease_expires_at < now()", "$1")},
 
-      {kLockRun,
-       "SELECT r.agent, r.state, r.experiment_id, e.sweep_id, r.device, r.attempt, e.attempts\n"
-       "FROM runs r JOIN experiments e ON e.id = r.experiment_id\n"
-       "WHERE r.id = $1 FOR UPDATE OF r"},
+      // Every run a batch of reports names, locked in id order: batches of
+      // several agents (group commit) and other coordinators' batches lock
+      // in the same order, so they cannot deadlock. The experiment is looked
+      // up per run (OFFSET 0 keeps the planner from making it a join, which
+      // a generic plan guessing the array's size may do by reading every
+      // experiment).
+      {kLockRuns,
+       "SELECT r.id, r.agent, r.state, r.experiment_id, e.sweep_id, r.device, r.attempt, e.attempts\n"
+       "FROM runs r CROSS JOIN LATERAL (\n"
+       "  SELECT sweep_id, attempts FROM experiments WHERE id = r.experiment_id OFFSET 0) e\n"
+       "WHERE r.id = ANY ($1::bigint[]) ORDER BY r.id FOR UPDATE OF r"},
+      // The ledger's entries among runs $1 x seqs $2, a superset of the
+      // pairs asked about (the caller picks those), found by index whatever
+      // the planner guesses the arrays hold.
+      {kStoredReports, "SELECT run_id, seq FROM run_reports WHERE run_id = ANY ($1::bigint[]) AND seq = ANY ($2::bigint[])"},
       {kRunEventExists, "SELECT 1 FROM events WHERE run_id = $1 AND kind = $2 LIMIT 1"},
-      {kReportExists, "SELECT 1 FROM run_reports WHERE run_id = $1 AND seq = $2"},
-      {kLedgerReport,
-       "INSERT INTO run_reports (run_id, seq, kind) VALUES ($1, $2, $3)\n"
-       "ON CONFLICT DO NOTHING RETURNING 1"},
-      {kExtendRunLease,
+      {kLedgerReports,
+       "INSERT INTO run_reports (run_id, seq, kind)\n"
+       "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])"},
+      {kRenewRunLeases,
        "UPDATE runs r SET lease_expires_at = " + RenewedLease("r.lease_ms") + "\n"
        "FROM experiments e, run_settings rs\n"
-       "WHERE r.id = $1 AND e.id = r.experiment_id AND rs.id = e.settings_id"},
-      // Starting also renews the lease, and logs the event when the run
-      // was not started before (the run row is locked by lock_run).
-      // $3..$6: sweep, experiment, agent, device for the event.
-      {kStartRun,
-       "WITH before AS (SELECT state FROM runs WHERE id = $1),\n"
+       "WHERE r.id = ANY ($1::bigint[]) AND e.id = r.experiment_id AND rs.id = e.settings_id"},
+      // $1: [{run_id, started_at, first, sweep_id, experiment_id, agent,
+      // device}], one per run; $2: their run ids. Starting renews the lease; a
+      // run's first start sets its start time and logs the event.
+      // The records' count is unknown to the planner (it guesses 100); the
+      // id arrays make it find the rows by index, as a generic plan must
+      // when the tables grow.
+      {kStartRuns,
+       "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id bigint, started_at bigint,\n"
+       "             first boolean, sweep_id bigint, experiment_id bigint, agent text, device text)),\n"
        "started AS (\n"
-       "  UPDATE runs r SET state = CASE WHEN r.state = 'assigned' THEN 'running' ELSE r.state END,\n"
-       "    started_at = CASE WHEN r.state = 'assigned' THEN " + AgentTime("$2") + " ELSE r.started_at END,\n"
+       "  UPDATE runs r SET state = 'running',\n"
+       "    started_at = CASE WHEN x.first THEN " + AgentTime("x.started_at") + " ELSE r.started_at END,\n"
        "    lease_expires_at = now() + r.lease_ms * interval '1 millisecond'\n"
-       "  FROM before WHERE r.id = $1 RETURNING r.id, before.state AS was)\n"
+       "  FROM x WHERE r.id = x.run_id AND r.id = ANY ($2::bigint[]))\n"
        "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
-       "SELECT 'run_started', $3, $4, id, $5, $6, 'run ' || id || ' started' FROM started WHERE was = 'assigned'"},
-      // The run's summary, its experiment succeeded, its device's failure
-      // count reset and configuration recorded ($19; NULL keeps it), and the
-      // event, in one statement. $20, $21: agent and device; $22, $23: the
-      // event's sweep and message.
-      {kSucceedRun,
-       "WITH run AS (\n"
-       "  UPDATE runs SET state = 'succeeded', finished_at = " + AgentTime("$2") + R"sql(,
-    environment = $3::jsonb, error = '', failure_kind = NULL, latency_kind = $4,
-    latency_count = $5, mean_us = $6, std_us = $7, min_us = $8, max_us = $9,
-    median_us = $10, p90_us = $11, p95_us = $12, p99_us = $13, ci95_low_us = $14,
-    ci95_high_us = $15, fps = $16, gops = $17, inferences = $18, base_w = $24, idle_w = $25,
-    full_w = $26, energy_per_inference_j = $27, dynamic_energy_per_inference_j = $28,
-    repeat_count = $29, warnings = $30, measurement = $31::jsonb
-  WHERE id = $1 RETURNING experiment_id),
-warned AS (
-  INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)
-  SELECT 'measurement_warning', $22, experiment_id, $1, $20, $21, $30 FROM run WHERE $30 <> ''),
+       "SELECT 'run_started', sweep_id, experiment_id, run_id, agent, device, 'run ' || run_id || ' started'\n"
+       "FROM x WHERE first ORDER BY run_id"},
+      // $1: one record per successful RunFinished (pg_ingest_batch.cc): the
+      // runs' summaries, their experiments succeeded, their devices' failure
+      // counts reset and configurations recorded (config_key; NULL keeps
+      // it; a device's last run in the batch, by `ord`, wins; a device row
+      // already so is not rewritten), the events.
+      // $2: the run ids; $3: the experiment ids, $4, $5 the least and the
+      // greatest (which prune the other sweeps' partitions): see kStartRuns.
+      {kSucceedRuns,
+       R"sql(WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+    run_id bigint, ord int, finished_at bigint, environment text, latency_kind smallint,
+    latency_count bigint, mean_us float8, std_us float8, min_us float8, max_us float8,
+    median_us float8, p90_us float8, p95_us float8, p99_us float8, ci95_low_us float8,
+    ci95_high_us float8, fps float8, gops float8, inferences bigint, config_key text, agent text,
+    device text, sweep_id bigint, experiment_id bigint, message text, base_w float8, idle_w float8,
+    full_w float8, energy_j float8, dynamic_energy_j float8, repeat_count int, warnings text,
+    measurement text)),
+run AS (
+  UPDATE runs r SET state = 'succeeded', finished_at = )sql" + AgentTime("x.finished_at") + R"sql(,
+    environment = x.environment::jsonb, error = '', failure_kind = NULL, latency_kind = x.latency_kind,
+    latency_count = x.latency_count, mean_us = x.mean_us, std_us = x.std_us, min_us = x.min_us,
+    max_us = x.max_us, median_us = x.median_us, p90_us = x.p90_us, p95_us = x.p95_us,
+    p99_us = x.p99_us, ci95_low_us = x.ci95_low_us, ci95_high_us = x.ci95_high_us, fps = x.fps,
+    gops = x.gops, inferences = x.inferences, base_w = x.base_w, idle_w = x.idle_w, full_w = x.full_w,
+    energy_per_inference_j = x.energy_j, dynamic_energy_per_inference_j = x.dynamic_energy_j,
+    repeat_count = x.repeat_count, warnings = x.warnings, measurement = x.measurement::jsonb
+  FROM x WHERE r.id = x.run_id AND r.id = ANY ($2::bigint[])),
 experiment AS (
-  UPDATE experiments SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
-  WHERE id = (SELECT experiment_id FROM run)),
+  UPDATE experiments e SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
+  FROM x WHERE e.id = x.experiment_id AND e.id = ANY ($3::bigint[]) AND e.id >= $4 AND e.id <= $5),
 logged AS (
   INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)
-  SELECT 'run_succeeded', $22, experiment_id, $1, $20, $21, $23 FROM run)
-UPDATE devices d SET consecutive_failures = 0, config_key = coalesce($19, d.config_key)
-FROM agents a WHERE a.id = d.agent_id AND a.name = $20 AND d.name = $21)sql"},
+  SELECT k.kind, x.sweep_id, x.experiment_id, x.run_id, x.agent, x.device, k.message
+  FROM x CROSS JOIN LATERAL (VALUES (0, 'measurement_warning', x.warnings), (1, 'run_succeeded', x.message))
+    AS k(n, kind, message)
+  WHERE k.kind = 'run_succeeded' OR x.warnings <> ''
+  ORDER BY x.ord, k.n),
+device AS (
+  SELECT DISTINCT ON (agent, device) agent, device, config_key FROM x ORDER BY agent, device, ord DESC)
+UPDATE devices d SET consecutive_failures = 0, config_key = coalesce(device.config_key, d.config_key)
+FROM agents a, device WHERE a.id = d.agent_id AND a.name = device.agent AND d.name = device.device
+  AND (d.consecutive_failures <> 0 OR d.config_key IS DISTINCT FROM coalesce(device.config_key, d.config_key)))sql"},
       {kRunTraceHeader, "SELECT measurement::text FROM runs WHERE id = $1"},
       {kRunPowerSamples,
        "SELECT channel, t_ns, watts FROM power_samples WHERE run_id = $1 ORDER BY channel, t_ns"},

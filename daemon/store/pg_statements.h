@@ -47,18 +47,18 @@ inline constexpr char kDeviceRunFailed[] = "device_run_failed";
 
 // Claims and leases.
 inline constexpr char kWorkGroups[] = "work_groups";
-inline constexpr char kClaimFromGroup[] = "claim_from_group";
+inline constexpr char kClaimForDevices[] = "claim_for_devices";
 inline constexpr char kLoseAgentRuns[] = "lose_agent_runs";
 inline constexpr char kLoseExpiredRuns[] = "lose_expired_runs";
 
 // Report ingestion.
-inline constexpr char kLockRun[] = "lock_run";
-inline constexpr char kReportExists[] = "report_exists";
+inline constexpr char kLockRuns[] = "lock_runs";
+inline constexpr char kStoredReports[] = "stored_reports";
 inline constexpr char kRunEventExists[] = "run_event_exists";
-inline constexpr char kLedgerReport[] = "ledger_report";
-inline constexpr char kExtendRunLease[] = "extend_run_lease";
-inline constexpr char kStartRun[] = "start_run";
-inline constexpr char kSucceedRun[] = "succeed_run";
+inline constexpr char kLedgerReports[] = "ledger_reports";
+inline constexpr char kRenewRunLeases[] = "renew_run_leases";
+inline constexpr char kStartRuns[] = "start_runs";
+inline constexpr char kSucceedRuns[] = "succeed_runs";
 inline constexpr char kRunTraceHeader[] = "run_trace_header";
 inline constexpr char kRunPowerSamples[] = "run_power_samples";
 inline constexpr char kRunLatencySamples[] = "run_latency_samples";

@@ -4,7 +4,10 @@
 // SQL. This header is free of libpqxx so that the daemon does not see it.
 //
 // Thread-safety: as `Store`; calls share a pool of `pool_size` connections
-// and block while all are in use.
+// and block while all are in use. IngestReports calls made at the same time
+// (one per agent stream) are stored in one transaction (group_commit.h); if
+// it fails, each call is tried again in a transaction of its own, so its
+// result is its own.
 // Lifetime: construct, then `Open()` once before any other call.
 // Failure codes: as `Store`, plus ALREADY_EXISTS for a unique-key violation.
 // IngestReport returns INVALID_ARGUMENT for a malformed report (no body, seq
@@ -14,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/store/group_commit.h"
 #include "daemon/store/retry_policy.h"
 #include "daemon/store/store.h"
 
@@ -98,7 +102,19 @@ class PgStore final : public Store {
                                                        const std::string& detail) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(const EventFilter& filter) override;
 
+ // The reports of one agent's IngestReports call, as queued for a group
+  // commit; public for the helpers in pg_store_ingest.cc.
+  struct AgentReports {
+    const std::string* agent_name;
+    const std::vector<benchd::v1::Report>* reports;
+  };
+  using IngestGroup = GroupCommit<AgentReports, absl::StatusOr<std::vector<IngestResult>>>;
+
  private:
+  // Ingests the queued calls of several agents in one transaction.
+  void IngestGroupOfAgents(const std::vector<IngestGroup::Item*>& unit);
+  [[nodiscard]] absl::Status IngestInOneTransaction(const std::vector<IngestGroup::Item*>& unit);
+
   // A table staged by a second connection for a sweep and not attached
   // within this long was left by a coordinator that died; Open drops it.
   static constexpr int64_t kStagedPartMaxAgeS = 3600;
@@ -110,6 +126,7 @@ class PgStore final : public Store {
 
   const PgStoreOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<IngestGroup> ingest_group_;
 };
 
 }  // namespace benchd::daemon

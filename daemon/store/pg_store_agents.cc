@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "common/proto_json.h"
@@ -79,7 +80,7 @@ std::map<std::string, std::string> StringMapFromJson(const nlohmann::json& json)
   return map;
 }
 
-// Reads the columns claim_from_group returns.
+// Reads the columns claim_for_devices returns, but the device's.
 absl::StatusOr<Claim> ClaimFromRow(const pqxx::row& row) {
   Claim claim;
   claim.experiment_id = row[0].as<int64_t>();
@@ -103,25 +104,43 @@ absl::StatusOr<Claim> ClaimFromRow(const pqxx::row& row) {
   return claim;
 }
 
-// Claims for one request inside the batch's transaction.
-absl::StatusOr<ClaimOutcome> ClaimFor(pqxx::work& tx, const ClaimRequest& request) {
-  ClaimOutcome outcome;
-  const DeviceSlot& slot = request.slot;
-  for (const WorkGroup* group : request.groups) {
-    const pqxx::result picked =
-        tx.exec_prepared(sql::kClaimFromGroup, group->sweep_id, group->platform, group->config_key,
-                         group->settings_id, request.domains_json, slot.agent_name, slot.device_name,
-                         static_cast<int64_t>(request.lease.count()), group->first_id, group->end_id);
-    if (picked.empty()) {
-      outcome.came_up_empty.push_back(group);
-      continue;
-    }
-    BENCHD_ASSIGN_OR_RETURN(Claim claim, ClaimFromRow(picked[0]));
-    claim.sweep_id = group->sweep_id;
-    outcome.claim = std::move(claim);
-    break;
+// Requests that want the same group next, with the same domains and lease:
+// one statement claims for all of them.
+struct SameClaim {
+  const WorkGroup* group;
+  std::string domains_json;
+  int64_t lease_ms;
+  bool operator<(const SameClaim& other) const {
+    return std::tie(group, domains_json, lease_ms) < std::tie(other.group, other.domains_json, other.lease_ms);
   }
-  return outcome;
+};
+
+// Claims from `key.group` for the requests `waiting` (indexes into
+// `requests`, in request order): the first get the experiments in ordinal
+// order; those left over when the group runs short note it as empty.
+absl::Status ClaimTogether(pqxx::work& tx, const SameClaim& key, const std::vector<size_t>& waiting,
+                           const std::vector<ClaimRequest>& requests, std::vector<ClaimOutcome>& outcomes) {
+  const WorkGroup& group = *key.group;
+  std::vector<std::string> agents, devices;
+  for (size_t index : waiting) {
+    agents.push_back(requests[index].slot.agent_name);
+    devices.push_back(requests[index].slot.device_name);
+  }
+  const pqxx::result picked =
+      tx.exec_prepared(sql::kClaimForDevices, group.sweep_id, group.platform, group.config_key, group.settings_id,
+                       key.domains_json, TextArrayText(agents), TextArrayText(devices), key.lease_ms,
+                       group.first_id, group.end_id);
+  // One row per device served, in device order: the first ones.
+  size_t served = 0;
+  for (const auto& row : picked) {
+    if (row[15].as<size_t>() != served + 1) return absl::InternalError("claim served devices out of order");
+    BENCHD_ASSIGN_OR_RETURN(Claim claim, ClaimFromRow(row));
+    claim.sweep_id = group.sweep_id;
+    outcomes[waiting[served]].claim = std::move(claim);
+    ++served;
+  }
+  for (size_t i = served; i < waiting.size(); ++i) outcomes[waiting[i]].came_up_empty.push_back(key.group);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -301,17 +320,29 @@ absl::StatusOr<std::vector<ClaimOutcome>> PgStore::ClaimBatch(const std::vector<
                                                     request.slot.agent_name, request.slot.device_name));
     }
   }
-  // One transaction for every free device: one commit per scheduling pass
-  // instead of one per assignment.
+  // One transaction for every free device, and one statement for all the
+  // devices that want the same group next: a pass costs a few statements
+  // and one commit however many devices are free.
   return Transact(*pool_, fmt::format("claim experiments for {} device(s)", requests.size()),
                   [&](pqxx::work& tx) -> absl::StatusOr<std::vector<ClaimOutcome>> {
-                    std::vector<ClaimOutcome> outcomes;
-                    outcomes.reserve(requests.size());
-                    for (const ClaimRequest& request : requests) {
-                      BENCHD_ASSIGN_OR_RETURN(ClaimOutcome outcome, ClaimFor(tx, request));
-                      outcomes.push_back(std::move(outcome));
+                    std::vector<ClaimOutcome> outcomes(requests.size());
+                    tx.exec("SET LOCAL enable_seqscan = off");
+                    while (true) {
+                      // Each request not yet served tries its next group.
+                      std::map<SameClaim, std::vector<size_t>> round;
+                      for (size_t i = 0; i < requests.size(); ++i) {
+                        const ClaimRequest& request = requests[i];
+                        const size_t tried = outcomes[i].came_up_empty.size();
+                        if (outcomes[i].claim || tried == request.groups.size()) continue;
+                        round[{request.groups[tried], request.domains_json,
+                               static_cast<int64_t>(request.lease.count())}]
+                            .push_back(i);
+                      }
+                      if (round.empty()) return outcomes;
+                      for (const auto& [key, waiting] : round) {
+                        BENCHD_RETURN_IF_ERROR(ClaimTogether(tx, key, waiting, requests, outcomes));
+                      }
                     }
-                    return outcomes;
                   });
 }
 

@@ -1,0 +1,338 @@
+#include "daemon/store/pg_ingest_batch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "common/proto_json.h"
+#include "daemon/store/pg_report_writers.h"
+#include "daemon/store/pg_rows.h"
+#include "daemon/store/pg_statements.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/fmt/fmt.h"
+
+namespace benchd::daemon {
+namespace {
+
+using benchd::v1::Report;
+using ReportKey = std::pair<int64_t, int64_t>;  // run id, seq
+
+const char* KindOf(const Report& report) {
+  switch (report.body_case()) {
+    case Report::kRunStarted:
+      return "run_started";
+    case Report::kLatencyBatch:
+      return "latency_batch";
+    case Report::kPowerBatch:
+      return "power_batch";
+    case Report::kRunFinished:
+      return "run_finished";
+    case Report::kLogLine:
+      return "log_line";
+    case Report::BODY_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+bool Active(const LockedRun& run) { return run.state == "assigned" || run.state == "running"; }
+
+IngestResult Rejected(std::string reason) {
+  IngestResult result;
+  result.outcome = IngestOutcome::kRejected;
+  result.reason = std::move(reason);
+  return result;
+}
+
+IngestResult Duplicate() {
+  IngestResult result;
+  result.outcome = IngestOutcome::kDuplicate;
+  return result;
+}
+
+IngestResult RejectAndRecord(pqxx::work& tx, const LockedRun& run, std::string reason) {
+  RecordRejection(tx, run, reason);
+  return Rejected(std::move(reason));
+}
+
+// The JSON texts handed to jsonb_to_recordset. JSON has no NaN or
+// infinities; as strings, float8's input function reads them back.
+nlohmann::json Real(double value) {
+  if (std::isfinite(value)) return value;
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "Infinity" : "-Infinity";
+}
+
+nlohmann::json OptionalReal(const std::optional<double>& value) { return value ? Real(*value) : nullptr; }
+
+template <typename T>
+nlohmann::json OptionalValue(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+std::string RecordsText(const nlohmann::json& records) {
+  return records.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::map<int64_t, LockedRun> LockRuns(pqxx::work& tx, const std::vector<IngestItem>& items) {
+  std::vector<int64_t> ids;
+  ids.reserve(items.size());
+  for (const IngestItem& item : items) ids.push_back(item.report->run_id());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::map<int64_t, LockedRun> runs;
+  for (const auto& row : tx.exec_prepared(sql::kLockRuns, Int64ArrayText(ids))) {
+    LockedRun run{.id = row[0].as<int64_t>(),
+                  .agent = row[1].as<std::string>(),
+                  .state = row[2].as<std::string>(),
+                  .experiment_id = row[3].as<int64_t>(),
+                  .sweep_id = row[4].as<int64_t>(),
+                  .device = row[5].as<std::string>(),
+                  .attempt = row[6].as<int>(),
+                  .current_attempt = row[7].as<int>()};
+    runs.emplace(run.id, std::move(run));
+  }
+  return runs;
+}
+
+// The (run, seq) of the batch stored by earlier transactions; the runs'
+// locks keep the answer true until commit.
+std::set<ReportKey> StoredBefore(pqxx::work& tx, const std::vector<IngestItem>& items) {
+  std::vector<int64_t> run_ids, seqs;
+  for (const IngestItem& item : items) {
+    run_ids.push_back(item.report->run_id());
+    seqs.push_back(item.report->seq());
+  }
+  std::set<ReportKey> asked;
+  for (size_t i = 0; i < run_ids.size(); ++i) asked.emplace(run_ids[i], seqs[i]);
+  std::set<ReportKey> stored;
+  for (const auto& row : tx.exec_prepared(sql::kStoredReports, Int64ArrayText(run_ids), Int64ArrayText(seqs))) {
+    ReportKey key{row[0].as<int64_t>(), row[1].as<int64_t>()};
+    if (asked.count(key)) stored.insert(key);
+  }
+  return stored;
+}
+
+// Successful RunFinished reports, written by one statement.
+class SucceededRuns {
+ public:
+  void Add(const LockedRun& run, const benchd::v1::RunFinished& done) {
+    run_ids_.push_back(run.id);
+    experiment_ids_.push_back(run.experiment_id);
+    const auto& summary = done.summary();
+    const auto& latency = summary.latency();
+    const MeasurementColumns measured = MeasurementColumns::Of(summary);
+    const std::optional<std::string> config_key = EnvironmentEntry(done.environment(), "config_key");
+    records_.push_back({
+        {"run_id", run.id},
+        {"ord", records_.size()},
+        {"finished_at", OptionalValue(MicrosFromTimestamp(done.finished_at()))},
+        {"environment", JsonText(common::EnvironmentToJson(done.environment()))},
+        {"latency_kind", static_cast<int>(summary.latency_kind())},
+        {"latency_count", latency.count()},
+        {"mean_us", Real(latency.mean_us())},
+        {"std_us", Real(latency.std_us())},
+        {"min_us", Real(latency.min_us())},
+        {"max_us", Real(latency.max_us())},
+        {"median_us", Real(latency.median_us())},
+        {"p90_us", Real(latency.p90_us())},
+        {"p95_us", Real(latency.p95_us())},
+        {"p99_us", Real(latency.p99_us())},
+        {"ci95_low_us", Real(latency.ci95_low_us())},
+        {"ci95_high_us", Real(latency.ci95_high_us())},
+        {"fps", Real(summary.fps())},
+        {"gops", Real(summary.gops())},
+        {"inferences", summary.inferences()},
+        {"config_key", config_key ? nlohmann::json(SanitizeText(*config_key)) : nlohmann::json(nullptr)},
+        {"agent", run.agent},
+        {"device", run.device},
+        {"sweep_id", run.sweep_id},
+        {"experiment_id", run.experiment_id},
+        {"message", fmt::format("run {} succeeded: {} inferences, mean {} us, {} fps", run.id, summary.inferences(),
+                                latency.mean_us(), summary.fps())},
+        {"base_w", OptionalReal(measured.base_w)},
+        {"idle_w", OptionalReal(measured.idle_w)},
+        {"full_w", OptionalReal(measured.full_w)},
+        {"energy_j", OptionalReal(measured.energy)},
+        {"dynamic_energy_j", OptionalReal(measured.dynamic_energy)},
+        {"repeat_count", OptionalValue(measured.repeat_count)},
+        {"warnings", measured.warnings},
+        {"measurement", measured.json},
+    });
+  }
+
+  void Flush(pqxx::work& tx) {
+    if (records_.empty()) return;
+    const auto [least, greatest] = std::minmax_element(experiment_ids_.begin(), experiment_ids_.end());
+    tx.exec_prepared(sql::kSucceedRuns, RecordsText(records_), Int64ArrayText(run_ids_),
+                     Int64ArrayText(experiment_ids_), *least, *greatest);
+    records_ = nlohmann::json::array();
+    run_ids_.clear();
+    experiment_ids_.clear();
+  }
+
+ private:
+  nlohmann::json records_ = nlohmann::json::array();
+  std::vector<int64_t> run_ids_, experiment_ids_;
+};
+
+// Decides every report's fate in order, against the locked runs, and lists
+// what is to be written. Rejections are recorded as they are found.
+class Batch {
+ public:
+  Batch(pqxx::work& tx, const PgStoreOptions& options) : tx_(tx), options_(options) {}
+
+  void Run(const std::vector<IngestItem>& items) {
+    runs_ = LockRuns(tx_, items);
+    seen_ = StoredBefore(tx_, items);
+    for (const IngestItem& item : items) Decide(item);
+    Write();
+  }
+
+ private:
+  struct Accepted {
+    const IngestItem* item;
+    LockedRun* run;
+  };
+
+  void Decide(const IngestItem& item) {
+    const Report& report = *item.report;
+    auto found = runs_.find(report.run_id());
+    if (found == runs_.end()) {
+      *item.result = Rejected(fmt::format("run {} does not exist", report.run_id()));
+      return;
+    }
+    LockedRun& run = found->second;
+    if (run.agent != *item.agent_name) {
+      *item.result = Rejected(fmt::format("run {} belongs to agent '{}'", run.id, run.agent));
+      return;
+    }
+    // Attempt 0 comes from an agent that predates fencing; the run id alone
+    // then names the attempt.
+    if (report.attempt() != 0 && report.attempt() != run.attempt) {
+      *item.result = RejectAndRecord(tx_, run, fmt::format("the report names attempt {}, but run {} is attempt {}",
+                                                           report.attempt(), run.id, run.attempt));
+      return;
+    }
+    const ReportKey key{run.id, report.seq()};
+    if (!Active(run)) {
+      // A replay of a report stored before the run finished (its ack was
+      // lost) must be acked, or the agent would keep it forever.
+      *item.result = seen_.count(key) != 0
+                         ? Duplicate()
+                         : RejectAndRecord(tx_, run, fmt::format("run {} (attempt {}) is {}", run.id, run.attempt,
+                                                                 run.state));
+      return;
+    }
+    if (run.attempt != run.current_attempt) {
+      *item.result = RejectAndRecord(tx_, run, fmt::format("attempt {} of experiment {} was superseded by attempt {}",
+                                                           run.attempt, run.experiment_id, run.current_attempt));
+      return;
+    }
+    if (!seen_.insert(key).second) {
+      *item.result = Duplicate();
+      return;
+    }
+    *item.result = IngestResult{};
+    ledger_run_ids_.push_back(run.id);
+    ledger_seqs_.push_back(report.seq());
+    ledger_kinds_.push_back(KindOf(report));
+    if (report.has_run_started()) {
+      AddStart(run, report.run_started());
+      run.state = "running";
+    } else if (report.has_run_finished()) {
+      run.state = report.run_finished().succeeded() ? "succeeded" : "failed";
+    }
+    accepted_.push_back({&item, &run});
+  }
+
+  // A run's first start sets its start time and is logged; a later one
+  // (the agent started the run over) renews the lease only.
+  void AddStart(const LockedRun& run, const benchd::v1::RunStarted& started) {
+    if (!started_runs_.insert(run.id).second) return;
+    starts_.push_back({{"run_id", run.id},
+                       {"started_at", OptionalValue(MicrosFromTimestamp(started.started_at()))},
+                       {"first", run.state == "assigned"},
+                       {"sweep_id", run.sweep_id},
+                       {"experiment_id", run.experiment_id},
+                       {"agent", run.agent},
+                       {"device", run.device}});
+  }
+
+  void Write() {
+    if (ledger_run_ids_.empty()) return;
+    tx_.exec_prepared(sql::kLedgerReports, Int64ArrayText(ledger_run_ids_), Int64ArrayText(ledger_seqs_),
+                      TextArrayText(ledger_kinds_));
+    if (!starts_.empty()) {
+      tx_.exec_prepared(sql::kStartRuns, RecordsText(starts_),
+                        Int64ArrayText({started_runs_.begin(), started_runs_.end()}));
+    }
+    SucceededRuns succeeded;
+    std::vector<int64_t> renew;
+    for (const Accepted& accepted : accepted_) {
+      const Report& report = *accepted.item->report;
+      const LockedRun& run = *accepted.run;
+      IngestResult& result = *accepted.item->result;
+      switch (report.body_case()) {
+        case Report::kLatencyBatch:
+          CopyLatencySamples(tx_, run, report.latency_batch());
+          break;
+        case Report::kPowerBatch:
+          CopyPowerSamples(tx_, run, report.power_batch());
+          break;
+        case Report::kLogLine:
+          StoreLogLine(tx_, run, report.log_line());
+          break;
+        case Report::kRunFinished: {
+          const benchd::v1::RunFinished& done = report.run_finished();
+          result.finished_sweep_id = run.sweep_id;
+          StoreReconfiguration(tx_, run, done.environment());
+          if (done.succeeded()) {
+            StoreRunMetrics(tx_, run, done.summary());
+            succeeded.Add(run, done);
+          } else {
+            succeeded.Flush(tx_);
+            result.device_quarantined = StoreRunFailed(tx_, run, done, options_);
+          }
+          break;
+        }
+        case Report::kRunStarted:
+        case Report::BODY_NOT_SET:
+          break;
+      }
+      // A report is a sign of life, as good as a heartbeat (starting renews
+      // the lease itself; a finished run needs none).
+      if (!report.has_run_started() && Active(run)) renew.push_back(run.id);
+    }
+    succeeded.Flush(tx_);
+    if (!renew.empty()) {
+      std::sort(renew.begin(), renew.end());
+      renew.erase(std::unique(renew.begin(), renew.end()), renew.end());
+      tx_.exec_prepared(sql::kRenewRunLeases, Int64ArrayText(renew));
+    }
+  }
+
+  pqxx::work& tx_;
+  const PgStoreOptions& options_;
+  std::map<int64_t, LockedRun> runs_;
+  // Stored before, or accepted earlier in this batch.
+  std::set<ReportKey> seen_;
+  std::vector<int64_t> ledger_run_ids_, ledger_seqs_;
+  std::vector<std::string> ledger_kinds_;
+  nlohmann::json starts_ = nlohmann::json::array();
+  std::set<int64_t> started_runs_;
+  std::vector<Accepted> accepted_;
+};
+
+}  // namespace
+
+absl::Status IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items, const PgStoreOptions& options) {
+  if (items.empty()) return absl::OkStatus();
+  tx.exec("SET LOCAL enable_seqscan = off");
+  Batch(tx, options).Run(items);
+  return absl::OkStatus();
+}
+
+}  // namespace benchd::daemon
