@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "common/proto_json.h"
@@ -72,19 +73,57 @@ nlohmann::json OptionalValue(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
+// The elements of a bigint[] field.
+std::vector<int64_t> Int64Array(const pqxx::field& field) {
+  std::vector<int64_t> values;
+  if (field.is_null()) return values;
+  pqxx::array_parser parser = field.as_array();
+  for (auto [juncture, text] = parser.get_next(); juncture != pqxx::array_parser::juncture::done;
+       std::tie(juncture, text) = parser.get_next()) {
+    if (juncture != pqxx::array_parser::juncture::string_value) continue;
+    int64_t value = 0;
+    pqxx::from_string(text, value);
+    values.push_back(value);
+  }
+  return values;
+}
+
 std::string RecordsText(const nlohmann::json& records) {
   return records.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::map<int64_t, LockedRun> LockRuns(pqxx::work& tx, const std::vector<IngestItem>& items) {
-  std::vector<int64_t> ids;
-  ids.reserve(items.size());
-  for (const IngestItem& item : items) ids.push_back(item.report->run_id());
+// A run's start, as a RunStarted of the batch reported it.
+struct RunStart {
+  std::optional<int64_t> started_at;
+  // The run's first start (it was assigned): sets its start time and is
+  // logged; a later one (the agent started the run over) renews the lease.
+  bool first = false;
+};
+
+// Locks the batch's runs and reads which of the batch's (run, seq) the
+// ledger holds (stored by earlier transactions; the locks keep the answer
+// true until commit) into `stored`.
+std::map<int64_t, LockedRun> LockRuns(pqxx::work& tx, const std::vector<IngestItem>& items,
+                                      std::set<ReportKey>& stored) {
+  std::vector<int64_t> ids, seqs;
+  std::set<ReportKey> asked;
+  for (const IngestItem& item : items) {
+    ids.push_back(item.report->run_id());
+    seqs.push_back(item.report->seq());
+    asked.emplace(item.report->run_id(), item.report->seq());
+  }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
   std::map<int64_t, LockedRun> runs;
-  for (const auto& row : tx.exec_prepared(sql::kLockRuns, Int64ArrayText(ids))) {
-    LockedRun run{.id = row[0].as<int64_t>(),
+  for (const auto& row : tx.exec_prepared(sql::kLockRuns, Int64ArrayText(ids), Int64ArrayText(seqs))) {
+    // Of the seqs asked about for any run, those this run's ledger holds.
+    const int64_t run_id = row[0].as<int64_t>();
+    for (int64_t seq : Int64Array(row[8])) {
+      if (asked.count({run_id, seq})) stored.emplace(run_id, seq);
+    }
+    LockedRun run{.id = run_id,
                   .agent = row[1].as<std::string>(),
                   .state = row[2].as<std::string>(),
                   .experiment_id = row[3].as<int64_t>(),
@@ -97,28 +136,12 @@ std::map<int64_t, LockedRun> LockRuns(pqxx::work& tx, const std::vector<IngestIt
   return runs;
 }
 
-// The (run, seq) of the batch stored by earlier transactions; the runs'
-// locks keep the answer true until commit.
-std::set<ReportKey> StoredBefore(pqxx::work& tx, const std::vector<IngestItem>& items) {
-  std::vector<int64_t> run_ids, seqs;
-  for (const IngestItem& item : items) {
-    run_ids.push_back(item.report->run_id());
-    seqs.push_back(item.report->seq());
-  }
-  std::set<ReportKey> asked;
-  for (size_t i = 0; i < run_ids.size(); ++i) asked.emplace(run_ids[i], seqs[i]);
-  std::set<ReportKey> stored;
-  for (const auto& row : tx.exec_prepared(sql::kStoredReports, Int64ArrayText(run_ids), Int64ArrayText(seqs))) {
-    ReportKey key{row[0].as<int64_t>(), row[1].as<int64_t>()};
-    if (asked.count(key)) stored.insert(key);
-  }
-  return stored;
-}
-
 // Successful RunFinished reports, written by one statement.
 class SucceededRuns {
  public:
-  void Add(const LockedRun& run, const benchd::v1::RunFinished& done) {
+  // `start`: the run's start, when this batch started it and it is written
+  // here rather than by a statement of its own.
+  void Add(const LockedRun& run, const benchd::v1::RunFinished& done, const std::optional<RunStart>& start) {
     run_ids_.push_back(run.id);
     experiment_ids_.push_back(run.experiment_id);
     const auto& summary = done.summary();
@@ -160,6 +183,8 @@ class SucceededRuns {
         {"repeat_count", OptionalValue(measured.repeat_count)},
         {"warnings", measured.warnings},
         {"measurement", measured.json},
+        {"start", start.has_value() && start->first},
+        {"started_at", start ? OptionalValue(start->started_at) : nullptr},
     });
   }
 
@@ -185,8 +210,7 @@ class Batch {
   Batch(pqxx::work& tx, const PgStoreOptions& options) : tx_(tx), options_(options) {}
 
   void Run(const std::vector<IngestItem>& items) {
-    runs_ = LockRuns(tx_, items);
-    seen_ = StoredBefore(tx_, items);
+    runs_ = LockRuns(tx_, items, seen_);
     for (const IngestItem& item : items) Decide(item);
     Write();
   }
@@ -195,6 +219,9 @@ class Batch {
   struct Accepted {
     const IngestItem* item;
     LockedRun* run;
+    // For a successful RunFinished: the run's start from this batch, not
+    // yet written, which the finish writes.
+    std::optional<RunStart> start{};
   };
 
   void Decide(const IngestItem& item) {
@@ -239,36 +266,48 @@ class Batch {
     ledger_run_ids_.push_back(run.id);
     ledger_seqs_.push_back(report.seq());
     ledger_kinds_.push_back(KindOf(report));
+    Accepted accepted{&item, &run};
     if (report.has_run_started()) {
-      AddStart(run, report.run_started());
+      // One start per run is written; a second in the batch adds nothing.
+      starts_.try_emplace(run.id, RunStart{MicrosFromTimestamp(report.run_started().started_at()),
+                                           run.state == "assigned"});
       run.state = "running";
     } else if (report.has_run_finished()) {
-      run.state = report.run_finished().succeeded() ? "succeeded" : "failed";
+      const bool succeeded = report.run_finished().succeeded();
+      run.state = succeeded ? "succeeded" : "failed";
+      // A short run's start and finish come together: one update of the
+      // run instead of two.
+      if (auto start = starts_.find(run.id); succeeded && start != starts_.end()) {
+        accepted.start = start->second;
+        starts_.erase(start);
+      }
     }
-    accepted_.push_back({&item, &run});
+    accepted_.push_back(std::move(accepted));
   }
 
-  // A run's first start sets its start time and is logged; a later one
-  // (the agent started the run over) renews the lease only.
-  void AddStart(const LockedRun& run, const benchd::v1::RunStarted& started) {
-    if (!started_runs_.insert(run.id).second) return;
-    starts_.push_back({{"run_id", run.id},
-                       {"started_at", OptionalValue(MicrosFromTimestamp(started.started_at()))},
-                       {"first", run.state == "assigned"},
-                       {"sweep_id", run.sweep_id},
-                       {"experiment_id", run.experiment_id},
-                       {"agent", run.agent},
-                       {"device", run.device}});
+  void WriteStarts() {
+    if (starts_.empty()) return;
+    nlohmann::json records = nlohmann::json::array();
+    std::vector<int64_t> run_ids;
+    for (const auto& [run_id, start] : starts_) {
+      const LockedRun& run = runs_.at(run_id);
+      run_ids.push_back(run_id);
+      records.push_back({{"run_id", run_id},
+                         {"started_at", OptionalValue(start.started_at)},
+                         {"first", start.first},
+                         {"sweep_id", run.sweep_id},
+                         {"experiment_id", run.experiment_id},
+                         {"agent", run.agent},
+                         {"device", run.device}});
+    }
+    tx_.exec_prepared(sql::kStartRuns, RecordsText(records), Int64ArrayText(run_ids));
   }
 
   void Write() {
     if (ledger_run_ids_.empty()) return;
     tx_.exec_prepared(sql::kLedgerReports, Int64ArrayText(ledger_run_ids_), Int64ArrayText(ledger_seqs_),
                       TextArrayText(ledger_kinds_));
-    if (!starts_.empty()) {
-      tx_.exec_prepared(sql::kStartRuns, RecordsText(starts_),
-                        Int64ArrayText({started_runs_.begin(), started_runs_.end()}));
-    }
+    WriteStarts();
     SucceededRuns succeeded;
     std::vector<int64_t> renew;
     for (const Accepted& accepted : accepted_) {
@@ -291,7 +330,7 @@ class Batch {
           StoreReconfiguration(tx_, run, done.environment());
           if (done.succeeded()) {
             StoreRunMetrics(tx_, run, done.summary());
-            succeeded.Add(run, done);
+            succeeded.Add(run, done, accepted.start);
           } else {
             succeeded.Flush(tx_);
             result.device_quarantined = StoreRunFailed(tx_, run, done, options_);
@@ -321,8 +360,8 @@ class Batch {
   std::set<ReportKey> seen_;
   std::vector<int64_t> ledger_run_ids_, ledger_seqs_;
   std::vector<std::string> ledger_kinds_;
-  nlohmann::json starts_ = nlohmann::json::array();
-  std::set<int64_t> started_runs_;
+  // Starts not written with their run's finish.
+  std::map<int64_t, RunStart> starts_;
   std::vector<Accepted> accepted_;
 };
 
@@ -330,7 +369,7 @@ class Batch {
 
 absl::Status IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items, const PgStoreOptions& options) {
   if (items.empty()) return absl::OkStatus();
-  tx.exec("SET LOCAL enable_seqscan = off");
+  sql::PreferIndexScans(tx);
   Batch(tx, options).Run(items);
   return absl::OkStatus();
 }

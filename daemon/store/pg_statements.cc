@@ -307,15 +307,15 @@ const std::vector<Statement>& Statements() {
       // up per run (OFFSET 0 keeps the planner from making it a join, which
       // a generic plan guessing the array's size may do by reading every
       // experiment).
+      // Last: which of the seqs $2 the run's ledger holds (bigint[]; NULL
+      // for none), so the batch knows its replays.
       {kLockRuns,
-       "SELECT r.id, r.agent, r.state, r.experiment_id, e.sweep_id, r.device, r.attempt, e.attempts\n"
+       "SELECT r.id, r.agent, r.state, r.experiment_id, e.sweep_id, r.device, r.attempt, e.attempts,\n"
+       "       (SELECT array_agg(rr.seq) FROM run_reports rr\n"
+       "        WHERE rr.run_id = r.id AND rr.seq = ANY ($2::bigint[]))\n"
        "FROM runs r CROSS JOIN LATERAL (\n"
        "  SELECT sweep_id, attempts FROM experiments WHERE id = r.experiment_id OFFSET 0) e\n"
        "WHERE r.id = ANY ($1::bigint[]) ORDER BY r.id FOR UPDATE OF r"},
-      // The ledger's entries among runs $1 x seqs $2, a superset of the
-      // pairs asked about (the caller picks those), found by index whatever
-      // the planner guesses the arrays hold.
-      {kStoredReports, "SELECT run_id, seq FROM run_reports WHERE run_id = ANY ($1::bigint[]) AND seq = ANY ($2::bigint[])"},
       {kRunEventExists, "SELECT 1 FROM events WHERE run_id = $1 AND kind = $2 LIMIT 1"},
       {kLedgerReports,
        "INSERT INTO run_reports (run_id, seq, kind)\n"
@@ -348,6 +348,9 @@ const std::vector<Statement>& Statements() {
       // already so is not rewritten), the events.
       // $2: the run ids; $3: the experiment ids, $4, $5 the least and the
       // greatest (which prune the other sweeps' partitions): see kStartRuns.
+      // `start`: the batch also started the run (a short run's RunStarted
+      // and RunFinished arrive together), at `started_at`: one update of the
+      // run, and its run_started event.
       {kSucceedRuns,
        R"sql(WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
     run_id bigint, ord int, finished_at bigint, environment text, latency_kind smallint,
@@ -356,7 +359,7 @@ const std::vector<Statement>& Statements() {
     ci95_high_us float8, fps float8, gops float8, inferences bigint, config_key text, agent text,
     device text, sweep_id bigint, experiment_id bigint, message text, base_w float8, idle_w float8,
     full_w float8, energy_j float8, dynamic_energy_j float8, repeat_count int, warnings text,
-    measurement text)),
+    measurement text, start boolean, started_at bigint)),
 run AS (
   UPDATE runs r SET state = 'succeeded', finished_at = )sql" + AgentTime("x.finished_at") + R"sql(,
     environment = x.environment::jsonb, error = '', failure_kind = NULL, latency_kind = x.latency_kind,
@@ -365,7 +368,8 @@ run AS (
     p99_us = x.p99_us, ci95_low_us = x.ci95_low_us, ci95_high_us = x.ci95_high_us, fps = x.fps,
     gops = x.gops, inferences = x.inferences, base_w = x.base_w, idle_w = x.idle_w, full_w = x.full_w,
     energy_per_inference_j = x.energy_j, dynamic_energy_per_inference_j = x.dynamic_energy_j,
-    repeat_count = x.repeat_count, warnings = x.warnings, measurement = x.measurement::jsonb
+    repeat_count = x.repeat_count, warnings = x.warnings, measurement = x.measurement::jsonb,
+    started_at = CASE WHEN x.start THEN )sql" + AgentTime("x.started_at") + R"sql( ELSE r.started_at END
   FROM x WHERE r.id = x.run_id AND r.id = ANY ($2::bigint[])),
 experiment AS (
   UPDATE experiments e SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
@@ -373,9 +377,10 @@ experiment AS (
 logged AS (
   INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)
   SELECT k.kind, x.sweep_id, x.experiment_id, x.run_id, x.agent, x.device, k.message
-  FROM x CROSS JOIN LATERAL (VALUES (0, 'measurement_warning', x.warnings), (1, 'run_succeeded', x.message))
+  FROM x CROSS JOIN LATERAL (VALUES (0, 'run_started', 'run ' || x.run_id || ' started'),
+                                    (1, 'measurement_warning', x.warnings), (2, 'run_succeeded', x.message))
     AS k(n, kind, message)
-  WHERE k.kind = 'run_succeeded' OR x.warnings <> ''
+  WHERE (k.n = 0 AND x.start) OR (k.n = 1 AND x.warnings <> '') OR k.n = 2
   ORDER BY x.ord, k.n),
 device AS (
   SELECT DISTINCT ON (agent, device) agent, device, config_key FROM x ORDER BY agent, device, ord DESC)
@@ -441,6 +446,8 @@ WHERE id = $1)sql"},
 void PrepareAll(pqxx::connection& connection) {
   for (const auto& statement : Statements()) connection.prepare(statement.name, statement.text);
 }
+
+void PreferIndexScans(pqxx::work& tx) { tx.exec("SET LOCAL enable_seqscan = off"); }
 
 const CopyTarget& ExperimentsCopy() {
   static const CopyTarget kTarget{"experiments",

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <pqxx/connection>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,6 @@ inline constexpr char kLoseExpiredRuns[] = "lose_expired_runs";
 
 // Report ingestion.
 inline constexpr char kLockRuns[] = "lock_runs";
-inline constexpr char kStoredReports[] = "stored_reports";
 inline constexpr char kRunEventExists[] = "run_event_exists";
 inline constexpr char kLedgerReports[] = "ledger_reports";
 inline constexpr char kRenewRunLeases[] = "renew_run_leases";
@@ -82,6 +82,16 @@ const std::vector<Statement>& Statements();
 // Registers every statement on `connection` (libpqxx prepares each on first
 // use, so this is cheap and works before the schema exists).
 void PrepareAll(pqxx::connection& connection);
+
+// Run first in a transaction of claims or report ingestion, whose statements
+// touch a few rows each, found by key. Their plans are cached per connection
+// and made the first time they run, which may be while the tables are still
+// empty, when a sequential scan looks cheapest; that plan would stay as the
+// tables grow (PostgreSQL replans after an ANALYZE, which autovacuum runs
+// minutes later). With sequential scans priced out the plans use the indexes
+// whatever the statistics say. Without it, dispatching a first sweep of
+// 20,000 no-op experiments spent most of the server's time scanning `runs`.
+void PreferIndexScans(pqxx::work& tx);
 
 // COPY targets: a table and its column list. The experiments columns are in
 // the order PgStore::CreateSweep writes its COPY lines.

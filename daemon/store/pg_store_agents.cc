@@ -326,7 +326,7 @@ absl::StatusOr<std::vector<ClaimOutcome>> PgStore::ClaimBatch(const std::vector<
   return Transact(*pool_, fmt::format("claim experiments for {} device(s)", requests.size()),
                   [&](pqxx::work& tx) -> absl::StatusOr<std::vector<ClaimOutcome>> {
                     std::vector<ClaimOutcome> outcomes(requests.size());
-                    tx.exec("SET LOCAL enable_seqscan = off");
+                    sql::PreferIndexScans(tx);
                     while (true) {
                       // Each request not yet served tries its next group.
                       std::map<SameClaim, std::vector<size_t>> round;

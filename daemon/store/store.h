@@ -207,6 +207,8 @@ class Store {
   // SKIP LOCKED, so concurrent coordinators never claim one experiment
   // twice); creates its run with the next attempt number and a lease, marks
   // the experiment running and records the device's new configuration.
+  // Requests that try the same group at the same point are served in request
+  // order: when the group runs short, the later ones find it empty.
   [[nodiscard]] virtual absl::StatusOr<std::vector<ClaimOutcome>> ClaimBatch(
       const std::vector<ClaimRequest>& requests) = 0;
 

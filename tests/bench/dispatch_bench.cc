@@ -124,7 +124,8 @@ void RunAgent(const std::string& address, int index, int devices, Shared& shared
     started.mutable_report()->set_seq(1);
     started.mutable_report()->set_attempt(assign.attempt());
     started.mutable_report()->mutable_run_started();
-    stream->Write(started);
+    // Both reports go out together, as an agent's link sends what it has.
+    stream->Write(started, grpc::WriteOptions().set_buffer_hint());
     benchd::v1::AgentMessage finished;
     finished.mutable_report()->set_run_id(assign.run_id());
     finished.mutable_report()->set_seq(2);

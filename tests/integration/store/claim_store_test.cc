@@ -180,3 +180,48 @@ TEST_F(PgStoreTest, HeartbeatExtendsLeasesOfListedRunsOnly) {
 
 }  // namespace
 }  // namespace benchd::daemon
+
+namespace benchd::daemon {
+namespace {
+
+// The devices that want one group in a pass share one claim: the first in
+// request order get its experiments in ordinal order, the rest find it empty
+// and go on to their next group.
+TEST_F(PgStoreTest, DevicesWantingOneGroupShareAClaimAndTheLeftOverMoveOn) {
+  const int64_t first_sweep = CreateSweep(2);
+  const int64_t second_sweep = CreateSweep(2);
+  auto groups = store_->LoadWorkGroups();
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  ASSERT_EQ(groups->size(), 2u);
+  const std::vector<const WorkGroup*> ranked = {&(*groups)[0], &(*groups)[1]};
+  ASSERT_EQ(ranked[0]->sweep_id, first_sweep);
+  std::vector<ClaimRequest> requests;
+  for (const char* device : {"cpu0", "cpu1", "cpu2"}) {
+    requests.push_back({{"a", device, "host-cpu"}, ranked, "{}", std::chrono::minutes(1)});
+  }
+  auto outcomes = store_->ClaimBatch(requests);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  ASSERT_EQ(outcomes->size(), 3u);
+  auto first = store_->ListExperiments(first_sweep);
+  auto second = store_->ListExperiments(second_sweep);
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE((*outcomes)[0].claim && (*outcomes)[1].claim && (*outcomes)[2].claim);
+  EXPECT_EQ((*outcomes)[0].claim->experiment_id, (*first)[0].id());
+  EXPECT_EQ((*outcomes)[1].claim->experiment_id, (*first)[1].id());
+  EXPECT_TRUE((*outcomes)[0].came_up_empty.empty());
+  EXPECT_EQ((*outcomes)[2].came_up_empty, std::vector<const WorkGroup*>{ranked[0]});
+  EXPECT_EQ((*outcomes)[2].claim->experiment_id, (*second)[0].id());
+  EXPECT_EQ((*outcomes)[2].claim->sweep_id, second_sweep);
+  for (size_t i = 0; i < 3; ++i) {
+    const Claim& claim = *(*outcomes)[i].claim;
+    EXPECT_EQ(Value("SELECT device FROM runs WHERE id = " + std::to_string(claim.run_id)),
+              requests[i].slot.device_name);
+    EXPECT_EQ(claim.attempt, 1);
+    EXPECT_EQ(claim.settings.iterations(), 10);
+  }
+  EXPECT_EQ(Value("SELECT string_agg(device, ',' ORDER BY run_id) FROM events WHERE kind = 'run_assigned'"),
+            "cpu0,cpu1,cpu2");
+}
+
+}  // namespace
+}  // namespace benchd::daemon

@@ -4,7 +4,9 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <latch>
 #include <limits>
+#include <thread>
 
 #include "tests/integration/store/store_fixture.h"
 
@@ -352,6 +354,122 @@ TEST_F(BatchIngestTest, AnInvalidReportFailsTheBatchBeforeAnythingIsStored) {
   auto results = store_->IngestReports("a", {StartedReport(first_.run_id, 1), empty});
   EXPECT_EQ(results.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), "0");
+}
+
+}  // namespace
+}  // namespace benchd::daemon
+
+namespace benchd::daemon {
+namespace {
+
+// Reports of several runs, and of several agents at once, as the group
+// commit puts them into one transaction.
+class SharedTransactionTest : public PgStoreTest {
+ protected:
+  std::string RunValue(int64_t run_id, const std::string& column) {
+    return Value("SELECT " + column + " FROM runs WHERE id = " + std::to_string(run_id));
+  }
+  std::string DeviceFailures(const std::string& agent, const std::string& device) {
+    return Value("SELECT d.consecutive_failures FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.name = '" +
+                 agent + "' AND d.name = '" + device + "'");
+  }
+};
+
+TEST_F(SharedTransactionTest, AShortRunsStartAndFinishInOneBatchAreStoredWithBothEventsInOrder) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
+  CreateSweep(1);
+  const Claim claim = MustClaim("a", "cpu0");
+  auto results = store_->IngestReports("a", {StartedReport(claim.run_id, 1), SucceededReport(claim.run_id, 2)});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ((*results)[0].outcome, IngestOutcome::kStored);
+  EXPECT_EQ((*results)[1].outcome, IngestOutcome::kStored);
+  EXPECT_EQ(RunValue(claim.run_id, "state"), "succeeded");
+  EXPECT_EQ(RunValue(claim.run_id, "started_at IS NOT NULL AND started_at <= finished_at"), "t");
+  EXPECT_EQ(Value("SELECT string_agg(kind, ',' ORDER BY id) FROM events WHERE run_id = " +
+                  std::to_string(claim.run_id)),
+            "run_assigned,run_started,run_succeeded");
+  // Replays of both, together or alone, change nothing.
+  results = store_->IngestReports("a", {StartedReport(claim.run_id, 1), SucceededReport(claim.run_id, 2)});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ((*results)[0].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ((*results)[1].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(Value("SELECT count(*) FROM events WHERE run_id = " + std::to_string(claim.run_id)), "3");
+}
+
+TEST_F(SharedTransactionTest, AReportAfterItsRunFinishedInTheSameBatchIsRejected) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
+  CreateSweep(1);
+  const Claim claim = MustClaim("a", "cpu0");
+  auto results = store_->IngestReports("a", {StartedReport(claim.run_id, 1), SucceededReport(claim.run_id, 2),
+                                             LatencyReport(claim.run_id, 3, 0, 0, {1, 2})});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ((*results)[2].outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(*store_->CountLatencySamples(claim.run_id), 0);
+  EXPECT_EQ(Value("SELECT count(*) FROM events WHERE kind = 'report_rejected'"), "1");
+}
+
+// Both runs on one device: what the device's failure count ends at depends
+// on the order of their results, which the batch must keep.
+TEST_F(SharedTransactionTest, ASuccessAndAFailureOnOneDeviceCountInTheOrderTheyCame) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
+  CreateSweep(4);
+  const Claim first = MustClaim("a", "cpu0");
+  const Claim second = MustClaim("a", "cpu0");
+  auto results = store_->IngestReports(
+      "a", {SucceededReport(first.run_id, 1),
+            FailedReport(second.run_id, 1, benchd::v1::FAILURE_KIND_INFRASTRUCTURE, "board did not answer")});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(DeviceFailures("a", "cpu0"), "1");
+
+  const Claim third = MustClaim("a", "cpu0");
+  const Claim fourth = MustClaim("a", "cpu0");
+  results = store_->IngestReports(
+      "a", {FailedReport(third.run_id, 1, benchd::v1::FAILURE_KIND_INFRASTRUCTURE, "board did not answer"),
+            SucceededReport(fourth.run_id, 1)});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(DeviceFailures("a", "cpu0"), "0");
+}
+
+// Whichever calls share a transaction, each agent's result is its own: a
+// batch the database refuses fails alone, and stores nothing of its own.
+TEST_F(SharedTransactionTest, AgentsIngestingAtOnceGetTheirOwnResults) {
+  constexpr int kAgents = 6;
+  for (int i = 0; i < kAgents; ++i) {
+    ASSERT_TRUE(store_->RegisterAgent(MakeHello("agent-" + std::to_string(i), {"cpu0"})).ok());
+  }
+  CreateSweep(kAgents);
+  std::vector<Claim> claims;
+  for (int i = 0; i < kAgents; ++i) claims.push_back(MustClaim("agent-" + std::to_string(i), "cpu0"));
+
+  constexpr int kBad = 3;
+  std::vector<absl::StatusOr<std::vector<IngestResult>>> results(kAgents, absl::UnknownError("not run"));
+  std::latch start(kAgents);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAgents; ++i) {
+    threads.emplace_back([&, i] {
+      benchd::v1::Report finished = SucceededReport(claims[i].run_id, 2);
+      // A latency kind past smallint: valid to the agent's proto, refused by
+      // the database.
+      if (i == kBad) {
+        finished.mutable_run_finished()->mutable_summary()->set_latency_kind(
+            static_cast<benchd::v1::LatencyKind>(70000));
+      }
+      const std::vector<benchd::v1::Report> batch = {StartedReport(claims[i].run_id, 1), finished};
+      start.arrive_and_wait();
+      results[i] = store_->IngestReports("agent-" + std::to_string(i), batch);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int i = 0; i < kAgents; ++i) {
+    if (i == kBad) {
+      EXPECT_FALSE(results[i].ok());
+      EXPECT_EQ(RunValue(claims[i].run_id, "state"), "assigned");
+      continue;
+    }
+    ASSERT_TRUE(results[i].ok()) << "agent " << i << ": " << results[i].status();
+    EXPECT_EQ(RunValue(claims[i].run_id, "state"), "succeeded") << "agent " << i;
+  }
+  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), std::to_string(2 * (kAgents - 1)));
 }
 
 }  // namespace
