@@ -83,8 +83,8 @@ const std::vector<Statement>& Statements();
 // use, so this is cheap and works before the schema exists).
 void PrepareAll(pqxx::connection& connection);
 
-// Run first in a transaction of claims or report ingestion, whose statements
-// touch a few rows each, found by key. Their plans are cached per connection
+// Run first in a transaction of claims, report ingestion, lease renewal or
+// expiry, whose statements touch a few rows each, found by key. Their plans are cached per connection
 // and made the first time they run, which may be while the tables are still
 // empty, when a sequential scan looks cheapest; that plan would stay as the
 // tables grow (PostgreSQL replans after an ANALYZE, which autovacuum runs

@@ -208,6 +208,7 @@ absl::StatusOr<std::vector<int64_t>> PgStore::RecordHeartbeat(const std::string&
                     }
                     std::vector<int64_t> renewed;
                     if (active_run_ids.empty()) return renewed;
+                    sql::PreferIndexScans(tx);
                     for (const auto& row :
                          tx.exec_prepared(sql::kExtendAgentLeases, agent_name, Int64ArrayText(active_run_ids),
                                           static_cast<int64_t>(lease.count()))) {
@@ -349,6 +350,8 @@ absl::StatusOr<std::vector<ClaimOutcome>> PgStore::ClaimBatch(const std::vector<
 absl::StatusOr<RequeueResult> PgStore::ExpireLeases() {
   const std::string reason = "lease expired";
   return Transact(*pool_, "expire leases", [&](pqxx::work& tx) -> absl::StatusOr<RequeueResult> {
+    // Every second, against a runs table that grows: the lease index.
+    sql::PreferIndexScans(tx);
     const pqxx::result lost = tx.exec_prepared(sql::kLoseExpiredRuns, reason);
     return CollectLostRuns(tx, lost, reason);
   });
