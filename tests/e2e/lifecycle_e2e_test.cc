@@ -90,9 +90,11 @@ TEST(LifecycleE2ETest, AKilledAgentsRunIsRequeuedAfterItsLeaseAndFinishedByAnoth
   ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT state FROM runs WHERE agent = 'agent-a'") == "running"; },
                         60s))
       << cluster.Logs();
-  cluster.StartAgent("agent-b", SlowDevice("slow0", script));
+  // Killed first, then the second agent started: its start-up on a loaded
+  // machine must not give agent-a time to finish the run.
   cluster.agent("agent-a").Signal(SIGKILL);
   ASSERT_TRUE(cluster.agent("agent-a").WaitFor(10s).has_value());
+  cluster.StartAgent("agent-b", SlowDevice("slow0", script));
 
   ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT state FROM experiments") == "succeeded"; }, 60s))
       << cluster.Logs();
@@ -113,8 +115,8 @@ TEST(LifecycleE2ETest, AnAgentStoppedPastItsLeaseHasItsLateReportsRejected) {
   ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT state FROM runs WHERE agent = 'agent-a'") == "running"; },
                         60s))
       << cluster.Logs();
-  cluster.StartAgent("agent-b", SlowDevice("slow0", script));
   cluster.agent("agent-a").Signal(SIGSTOP);
+  cluster.StartAgent("agent-b", SlowDevice("slow0", script));
   // The lease runs out, agent-b measures the point.
   ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT state FROM experiments") == "succeeded"; }, 60s))
       << cluster.Logs();
