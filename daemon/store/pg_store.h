@@ -102,7 +102,7 @@ class PgStore final : public Store {
                                                        const std::string& detail) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(const EventFilter& filter) override;
 
- // The reports of one agent's IngestReports call, as queued for a group
+  // The reports of one agent's IngestReports call, as queued for a group
   // commit; public for the helpers in pg_store_ingest.cc.
   struct AgentReports {
     const std::string* agent_name;
