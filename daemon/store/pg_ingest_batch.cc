@@ -369,7 +369,6 @@ class Batch {
 
 absl::Status IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items, const PgStoreOptions& options) {
   if (items.empty()) return absl::OkStatus();
-  sql::PreferIndexScans(tx);
   Batch(tx, options).Run(items);
   return absl::OkStatus();
 }

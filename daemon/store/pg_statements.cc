@@ -447,7 +447,10 @@ void PrepareAll(pqxx::connection& connection) {
   for (const auto& statement : Statements()) connection.prepare(statement.name, statement.text);
 }
 
-void PreferIndexScans(pqxx::work& tx) { tx.exec("SET LOCAL enable_seqscan = off"); }
+void PrepareForKeyLookups(pqxx::connection& connection) {
+  PrepareAll(connection);
+  pqxx::nontransaction(connection).exec("SET enable_seqscan = off");
+}
 
 const CopyTarget& ExperimentsCopy() {
   static const CopyTarget kTarget{"experiments",

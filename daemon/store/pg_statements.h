@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <pqxx/connection>
+#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 #include <string>
 #include <vector>
@@ -83,15 +84,15 @@ const std::vector<Statement>& Statements();
 // use, so this is cheap and works before the schema exists).
 void PrepareAll(pqxx::connection& connection);
 
-// Run first in a transaction of claims, report ingestion, lease renewal or
-// expiry, whose statements touch a few rows each, found by key. Their plans are cached per connection
-// and made the first time they run, which may be while the tables are still
-// empty, when a sequential scan looks cheapest; that plan would stay as the
-// tables grow (PostgreSQL replans after an ANALYZE, which autovacuum runs
-// minutes later). With sequential scans priced out the plans use the indexes
-// whatever the statistics say. Without it, dispatching a first sweep of
+// As PrepareAll, for the connections that run claims, report ingestion,
+// lease renewal and expiry, whose statements touch a few rows each, found by
+// key: sequential scans are priced out on them. Their plans are cached per
+// connection and made the first time they run, which may be while the
+// tables are still empty, when a sequential scan looks cheapest; that plan
+// would stay as the tables grow (PostgreSQL replans after an ANALYZE, which
+// autovacuum runs minutes later). Without it, dispatching a first sweep of
 // 20,000 no-op experiments spent most of the server's time scanning `runs`.
-void PreferIndexScans(pqxx::work& tx);
+void PrepareForKeyLookups(pqxx::connection& connection);
 
 // COPY targets: a table and its column list. The experiments columns are in
 // the order PgStore::CreateSweep writes its COPY lines.

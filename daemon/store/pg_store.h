@@ -4,7 +4,8 @@
 // SQL. This header is free of libpqxx so that the daemon does not see it.
 //
 // Thread-safety: as `Store`; calls share a pool of `pool_size` connections
-// and block while all are in use. IngestReports calls made at the same time
+// (and three more for claims, reports and leases) and block while all are in
+// use. IngestReports calls made at the same time
 // (one per agent stream) are stored in one transaction (group_commit.h); if
 // it fails, each call is tried again in a transaction of its own, so its
 // result is its own.
@@ -124,8 +125,14 @@ class PgStore final : public Store {
   [[nodiscard]] absl::Status DropAbandonedSweepParts(const std::vector<std::string>& tables,
                                                      int64_t older_than_s);
 
+  // Claims, report ingestion and leases: one ingest transaction (the group
+  // commit's), one scheduling pass and a heartbeat at a time, on connections
+  // planned for key lookups (sql::PrepareForKeyLookups).
+  static constexpr int kDispatchPoolSize = 3;
+
   const PgStoreOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<ConnectionPool> dispatch_pool_;
   std::unique_ptr<IngestGroup> ingest_group_;
 };
 

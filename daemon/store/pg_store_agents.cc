@@ -201,14 +201,13 @@ absl::Status PgStore::MarkAgentDisconnected(const std::string& agent_name) {
 absl::StatusOr<std::vector<int64_t>> PgStore::RecordHeartbeat(const std::string& agent_name,
                                                               const std::vector<int64_t>& active_run_ids,
                                                               std::chrono::milliseconds lease) {
-  return Transact(*pool_, fmt::format("record heartbeat of agent '{}'", agent_name),
+  return Transact(*dispatch_pool_, fmt::format("record heartbeat of agent '{}'", agent_name),
                   [&](pqxx::work& tx) -> absl::StatusOr<std::vector<int64_t>> {
                     if (tx.exec_prepared(sql::kTouchAgent, agent_name).empty()) {
                       return absl::NotFoundError("no such agent");
                     }
                     std::vector<int64_t> renewed;
                     if (active_run_ids.empty()) return renewed;
-                    sql::PreferIndexScans(tx);
                     for (const auto& row :
                          tx.exec_prepared(sql::kExtendAgentLeases, agent_name, Int64ArrayText(active_run_ids),
                                           static_cast<int64_t>(lease.count()))) {
@@ -324,10 +323,9 @@ absl::StatusOr<std::vector<ClaimOutcome>> PgStore::ClaimBatch(const std::vector<
   // One transaction for every free device, and one statement for all the
   // devices that want the same group next: a pass costs a few statements
   // and one commit however many devices are free.
-  return Transact(*pool_, fmt::format("claim experiments for {} device(s)", requests.size()),
+  return Transact(*dispatch_pool_, fmt::format("claim experiments for {} device(s)", requests.size()),
                   [&](pqxx::work& tx) -> absl::StatusOr<std::vector<ClaimOutcome>> {
                     std::vector<ClaimOutcome> outcomes(requests.size());
-                    sql::PreferIndexScans(tx);
                     while (true) {
                       // Each request not yet served tries its next group.
                       std::map<SameClaim, std::vector<size_t>> round;
@@ -349,9 +347,7 @@ absl::StatusOr<std::vector<ClaimOutcome>> PgStore::ClaimBatch(const std::vector<
 
 absl::StatusOr<RequeueResult> PgStore::ExpireLeases() {
   const std::string reason = "lease expired";
-  return Transact(*pool_, "expire leases", [&](pqxx::work& tx) -> absl::StatusOr<RequeueResult> {
-    // Every second, against a runs table that grows: the lease index.
-    sql::PreferIndexScans(tx);
+  return Transact(*dispatch_pool_, "expire leases", [&](pqxx::work& tx) -> absl::StatusOr<RequeueResult> {
     const pqxx::result lost = tx.exec_prepared(sql::kLoseExpiredRuns, reason);
     return CollectLostRuns(tx, lost, reason);
   });

@@ -73,7 +73,7 @@ absl::StatusOr<std::vector<IngestResult>> PgStore::IngestReports(const std::stri
 
 absl::Status PgStore::IngestInOneTransaction(const std::vector<IngestGroup::Item*>& unit) {
   std::vector<std::vector<IngestResult>> results;
-  absl::Status status = Transact(*pool_, Describe(unit), [&](pqxx::work& tx) -> absl::Status {
+  absl::Status status = Transact(*dispatch_pool_, Describe(unit), [&](pqxx::work& tx) -> absl::Status {
     // The body may run again (a deadlock, a lost connection): start afresh.
     results.assign(unit.size(), {});
     std::vector<IngestItem> items;
