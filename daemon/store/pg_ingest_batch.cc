@@ -4,7 +4,6 @@
 #include <cmath>
 #include <map>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "common/proto_json.h"
@@ -73,18 +72,9 @@ nlohmann::json OptionalValue(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-// The elements of a bigint[] field.
-std::vector<int64_t> Int64Array(const pqxx::field& field) {
-  std::vector<int64_t> values;
-  if (field.is_null()) return values;
-  pqxx::array_parser parser = field.as_array();
-  for (auto [juncture, text] = parser.get_next(); juncture != pqxx::array_parser::juncture::done;
-       std::tie(juncture, text) = parser.get_next()) {
-    if (juncture != pqxx::array_parser::juncture::string_value) continue;
-    int64_t value = 0;
-    pqxx::from_string(text, value);
-    values.push_back(value);
-  }
+std::vector<int64_t> SortedUnique(std::vector<int64_t> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
   return values;
 }
 
@@ -112,15 +102,12 @@ std::map<int64_t, LockedRun> LockRuns(pqxx::work& tx, const std::vector<IngestIt
     seqs.push_back(item.report->seq());
     asked.emplace(item.report->run_id(), item.report->seq());
   }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
   std::map<int64_t, LockedRun> runs;
-  for (const auto& row : tx.exec_prepared(sql::kLockRuns, Int64ArrayText(ids), Int64ArrayText(seqs))) {
+  for (const auto& row : tx.exec_prepared(sql::kLockRuns, Int64ArrayText(SortedUnique(std::move(ids))),
+                                          Int64ArrayText(SortedUnique(std::move(seqs))))) {
     // Of the seqs asked about for any run, those this run's ledger holds.
     const int64_t run_id = row[0].as<int64_t>();
-    for (int64_t seq : Int64Array(row[8])) {
+    for (int64_t seq : Int64ArrayFromField(row[8])) {
       if (asked.count({run_id, seq})) stored.emplace(run_id, seq);
     }
     LockedRun run{.id = run_id,
@@ -346,11 +333,7 @@ class Batch {
       if (!report.has_run_started() && Active(run)) renew.push_back(run.id);
     }
     succeeded.Flush(tx_);
-    if (!renew.empty()) {
-      std::sort(renew.begin(), renew.end());
-      renew.erase(std::unique(renew.begin(), renew.end()), renew.end());
-      tx_.exec_prepared(sql::kRenewRunLeases, Int64ArrayText(renew));
-    }
+    if (!renew.empty()) tx_.exec_prepared(sql::kRenewRunLeases, Int64ArrayText(SortedUnique(std::move(renew))));
   }
 
   pqxx::work& tx_;
@@ -367,10 +350,9 @@ class Batch {
 
 }  // namespace
 
-absl::Status IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items, const PgStoreOptions& options) {
-  if (items.empty()) return absl::OkStatus();
+void IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items, const PgStoreOptions& options) {
+  if (items.empty()) return;
   Batch(tx, options).Run(items);
-  return absl::OkStatus();
 }
 
 }  // namespace benchd::daemon

@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "benchd/v1/agent_service.pb.h"
 #include "daemon/store/pg_store.h"
 
@@ -31,8 +30,8 @@ struct IngestItem {
   IngestResult* result;
 };
 
-// Reports must have passed validation (pg_store_ingest.cc).
-[[nodiscard]] absl::Status IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items,
-                                       const PgStoreOptions& options);
+// Reports must have passed validation (pg_store_ingest.cc). Database errors
+// are thrown as libpqxx throws them, for `Transact` to translate.
+void IngestBatch(pqxx::work& tx, const std::vector<IngestItem>& items, const PgStoreOptions& options);
 
 }  // namespace benchd::daemon

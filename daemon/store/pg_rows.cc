@@ -1,5 +1,7 @@
 #include "daemon/store/pg_rows.h"
 
+#include <tuple>
+
 #include "absl/status/status.h"
 #include "common/proto_json.h"
 #include "daemon/store/pg_statements.h"
@@ -140,6 +142,20 @@ std::string Int64ArrayText(const std::vector<int64_t>& values) {
   }
   text += '}';
   return text;
+}
+
+std::vector<int64_t> Int64ArrayFromField(const pqxx::field& field) {
+  std::vector<int64_t> values;
+  if (field.is_null()) return values;
+  pqxx::array_parser parser = field.as_array();
+  for (auto [juncture, text] = parser.get_next(); juncture != pqxx::array_parser::juncture::done;
+       std::tie(juncture, text) = parser.get_next()) {
+    if (juncture != pqxx::array_parser::juncture::string_value) continue;
+    int64_t value = 0;
+    pqxx::from_string(text, value);
+    values.push_back(value);
+  }
+  return values;
 }
 
 std::string TextArrayText(const std::vector<std::string>& values) {

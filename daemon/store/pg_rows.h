@@ -47,6 +47,8 @@ int64_t Int64Or(const pqxx::field& field, int64_t fallback);
 
 // "{1,2,3}": a bigint[] parameter.
 std::string Int64ArrayText(const std::vector<int64_t>& values);
+// The elements of a bigint[] field; none for NULL.
+std::vector<int64_t> Int64ArrayFromField(const pqxx::field& field);
 // {"a","b"}: a text[] parameter.
 std::string TextArrayText(const std::vector<std::string>& values);
 

