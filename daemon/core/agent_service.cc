@@ -2,15 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "common/status_util.h"
-#include "daemon/core/agent_inbox.h"
 
 namespace benchd::daemon {
 namespace {
 
-// Messages queued from one agent before its reader waits (gRPC flow
+// Messages queued from one agent before its handler stops reading (gRPC flow
 // control then slows the agent down).
 constexpr size_t kInboxCapacity = 1024;
 
@@ -38,7 +35,8 @@ AgentServiceImpl::AgentServiceImpl(Store& store, AgentRegistry& agents, Schedule
       scheduler_(scheduler),
       events_(events),
       heartbeat_interval_(heartbeat_interval),
-      lease_(lease) {}
+      lease_(lease),
+      worker_(store, scheduler, events, lease) {}
 
 grpc::Status AgentServiceImpl::Attach(
     grpc::ServerContext* context,
@@ -74,28 +72,13 @@ grpc::Status AgentServiceImpl::Attach(
   // Its devices and whatever its reconnect requeued are news to the snapshot.
   scheduler_.WorkChanged();
 
-  // Reading on a thread of its own lets the reports that arrive while one
-  // batch is being stored queue up and go into the next transaction together.
-  AgentInbox inbox(kInboxCapacity);
-  std::thread reader([&] {
-    benchd::v1::AgentMessage message;
-    while (stream->Read(&message) && inbox.Push(std::move(message))) {
-    }
-    inbox.Close();
-  });
-  grpc::Status result = grpc::Status::OK;
-  for (std::vector<benchd::v1::AgentMessage> batch = inbox.TakeAll(); !batch.empty(); batch = inbox.TakeAll()) {
-    absl::Status handled = HandleBatch(session, batch);
-    if (!handled.ok()) {
-      spdlog::error("agent={}: {}", hello.agent_name(), handled.ToString());
-      result = common::ToGrpcStatus(handled);
-      break;
-    }
+  auto connection = std::make_shared<AgentConnection>(session, kInboxCapacity);
+  for (benchd::v1::AgentMessage message; stream->Read(&message);) {
+    const AgentInbox::Pushed pushed = connection->inbox.Push(std::move(message));
+    if (pushed == AgentInbox::Pushed::kClosed) break;
+    if (pushed == AgentInbox::Pushed::kFirst) worker_.Schedule(connection);
   }
-  // Ends the reader's Read if the handler gave up first.
-  inbox.Close();
-  context->TryCancel();
-  reader.join();
+  const grpc::Status result = common::ToGrpcStatus(connection->inbox.CloseAndWait());
 
   agents_.Remove(session);
   session->Close();
@@ -104,113 +87,6 @@ grpc::Status AgentServiceImpl::Attach(
   }
   spdlog::info("agent={} disconnected", hello.agent_name());
   return result;
-}
-
-absl::Status AgentServiceImpl::HandleBatch(const std::shared_ptr<AgentSession>& session,
-                                          const std::vector<benchd::v1::AgentMessage>& batch) {
-  std::vector<benchd::v1::Report> reports;
-  auto flush = [&]() -> absl::Status {
-    if (reports.empty()) return absl::OkStatus();
-    absl::Status handled = HandleReports(session, reports);
-    reports.clear();
-    return handled;
-  };
-  // Reports in order, other messages between them where they came.
-  for (const benchd::v1::AgentMessage& message : batch) {
-    if (message.has_report()) {
-      reports.push_back(message.report());
-      continue;
-    }
-    BENCHD_RETURN_IF_ERROR(flush());
-    if (message.has_heartbeat()) {
-      BENCHD_RETURN_IF_ERROR(HandleHeartbeat(*session, message.heartbeat()));
-    } else if (message.has_health_result()) {
-      BENCHD_RETURN_IF_ERROR(HandleHealthResult(*session, message.health_result()));
-    } else {
-      return absl::InvalidArgumentError("unexpected message after hello");
-    }
-  }
-  return flush();
-}
-
-absl::Status AgentServiceImpl::HandleHeartbeat(AgentSession& session, const benchd::v1::Heartbeat& heartbeat) {
-  std::vector<int64_t> runs(heartbeat.active_run_ids().begin(), heartbeat.active_run_ids().end());
-  auto renewed = store_.RecordHeartbeat(session.agent_name(), runs, lease_);
-  if (!renewed.ok()) return common::WithContext(renewed.status(), "record heartbeat");
-  // Sent after the commit: the agent may count on the lease from the moment
-  // it sent the heartbeat.
-  benchd::v1::CoordinatorMessage reply;
-  benchd::v1::LeaseRenewed* lease = reply.mutable_lease_renewed();
-  lease->set_heartbeat_seq(heartbeat.seq());
-  lease->set_lease_ms(lease_.count());
-  lease->mutable_run_ids()->Add(renewed->begin(), renewed->end());
-  session.Send(std::move(reply));
-  return absl::OkStatus();
-}
-
-absl::Status AgentServiceImpl::HandleHealthResult(AgentSession& session, const benchd::v1::HealthResult& result) {
-  auto recovered = store_.RecordHealthCheck(session.agent_name(), result.device(), result.healthy(), result.detail());
-  if (absl::IsNotFound(recovered.status())) {
-    spdlog::warn("agent={}: health result for unknown device '{}'", session.agent_name(), result.device());
-    return absl::OkStatus();
-  }
-  if (!recovered.ok()) return common::WithContext(recovered.status(), "record health check");
-  if (*recovered) {
-    spdlog::info("agent={} device={}: health check passed; back in service", session.agent_name(), result.device());
-    scheduler_.WorkChanged();
-  } else {
-    spdlog::warn("agent={} device={}: health check {}: {}", session.agent_name(), result.device(),
-                 result.healthy() ? "passed" : "failed", result.detail());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status AgentServiceImpl::HandleReports(const std::shared_ptr<AgentSession>& session,
-                                            const std::vector<benchd::v1::Report>& reports) {
-  for (const benchd::v1::Report& report : reports) {
-    if (report.run_id() <= 0 || report.seq() <= 0) {
-      return absl::InvalidArgumentError("report: run_id and seq must be positive");
-    }
-  }
-  auto ingested = store_.IngestReports(session->agent_name(), reports);
-  if (!ingested.ok()) {
-    return common::WithContext(ingested.status(), reports.size() == 1
-                                                      ? "ingest report run=" + std::to_string(reports[0].run_id()) +
-                                                            " seq=" + std::to_string(reports[0].seq())
-                                                      : "ingest " + std::to_string(reports.size()) + " reports");
-  }
-  for (size_t i = 0; i < reports.size(); ++i) AfterIngest(*session, reports[i], (*ingested)[i]);
-  return absl::OkStatus();
-}
-
-void AgentServiceImpl::AfterIngest(AgentSession& session, const benchd::v1::Report& report,
-                                   const IngestResult& ingested) {
-  benchd::v1::CoordinatorMessage reply;
-  benchd::v1::Ack* ack = reply.mutable_ack();
-  ack->set_run_id(report.run_id());
-  ack->set_seq(report.seq());
-  if (ingested.outcome == IngestOutcome::kRejected) {
-    ack->set_rejected(true);
-    ack->set_reason(ingested.reason);
-    spdlog::warn("agent={} run={} seq={}: report rejected: {}", session.agent_name(), report.run_id(),
-                 report.seq(), ingested.reason);
-  }
-  session.Send(std::move(reply));
-
-  const bool run_over = report.has_run_finished() || ingested.outcome == IngestOutcome::kRejected;
-  if (run_over && session.MarkRunDone(report.run_id())) {
-    scheduler_.RunEnded(report.run_id());
-    // A failure may have requeued the experiment or quarantined the device.
-    const bool failed = report.has_run_finished() && !report.run_finished().succeeded();
-    if (failed || ingested.device_quarantined) {
-      scheduler_.WorkChanged();
-    } else {
-      scheduler_.Kick();
-    }
-  }
-  if (ingested.outcome == IngestOutcome::kStored && (report.has_run_finished() || report.has_run_started())) {
-    events_.Notify();
-  }
 }
 
 }  // namespace benchd::daemon

@@ -70,9 +70,7 @@ absl::Status RequireSweep(pqxx::work& tx, int64_t sweep_id) {
 PgStore::PgStore(PgStoreOptions options)
     : options_(std::move(options)),
       pool_(std::make_unique<ConnectionPool>(options_.dsn, options_.pool_size, sql::PrepareAll)),
-      dispatch_pool_(std::make_unique<ConnectionPool>(options_.dsn, kDispatchPoolSize, sql::PrepareForKeyLookups)),
-      ingest_group_(std::make_unique<IngestGroup>(
-          [this](const std::vector<IngestGroup::Item*>& unit) { IngestGroupOfAgents(unit); })) {}
+      dispatch_pool_(std::make_unique<ConnectionPool>(options_.dsn, kDispatchPoolSize, sql::PrepareForKeyLookups)) {}
 
 PgStore::~PgStore() = default;
 

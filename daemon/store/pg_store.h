@@ -5,10 +5,7 @@
 //
 // Thread-safety: as `Store`; calls share a pool of `pool_size` connections
 // (and three more for claims, reports and leases) and block while all are in
-// use. IngestReports calls made at the same time
-// (one per agent stream) are stored in one transaction (group_commit.h); if
-// it fails, each call is tried again in a transaction of its own, so its
-// result is its own.
+// use.
 // Lifetime: construct, then `Open()` once before any other call.
 // Failure codes: as `Store`, plus ALREADY_EXISTS for a unique-key violation.
 // IngestReport returns INVALID_ARGUMENT for a malformed report (no body, seq
@@ -18,7 +15,6 @@
 #include <memory>
 #include <string>
 
-#include "daemon/store/group_commit.h"
 #include "daemon/store/retry_policy.h"
 #include "daemon/store/store.h"
 
@@ -90,6 +86,8 @@ class PgStore final : public Store {
       const std::string& agent_name, const benchd::v1::Report& report) override;
   [[nodiscard]] absl::StatusOr<std::vector<IngestResult>> IngestReports(
       const std::string& agent_name, const std::vector<benchd::v1::Report>& reports) override;
+  [[nodiscard]] std::vector<absl::StatusOr<std::vector<IngestResult>>> IngestReportsOfAgents(
+      const std::vector<AgentReports>& batches) override;
   [[nodiscard]] absl::Status ReadRunTrace(int64_t run_id,
                                           const std::function<bool(benchd::v1::RunTraceChunk)>& sink) override;
   [[nodiscard]] absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) override;
@@ -103,18 +101,12 @@ class PgStore final : public Store {
                                                        const std::string& detail) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Event>> ListEvents(const EventFilter& filter) override;
 
-  // The reports of one agent's IngestReports call, as queued for a group
-  // commit; public for the helpers in pg_store_ingest.cc.
-  struct AgentReports {
-    const std::string* agent_name;
-    const std::vector<benchd::v1::Report>* reports;
-  };
-  using IngestGroup = GroupCommit<AgentReports, absl::StatusOr<std::vector<IngestResult>>>;
 
  private:
-  // Ingests the queued calls of several agents in one transaction.
-  void IngestGroupOfAgents(const std::vector<IngestGroup::Item*>& unit);
-  [[nodiscard]] absl::Status IngestInOneTransaction(const std::vector<IngestGroup::Item*>& unit);
+  // Stores the batches in one transaction; fills `results` (one per batch)
+  // only when it commits.
+  [[nodiscard]] absl::Status IngestInOneTransaction(const std::vector<const AgentReports*>& batches,
+                                                    std::vector<std::vector<IngestResult>>& results);
 
   // A table staged by a second connection for a sweep and not attached
   // within this long was left by a coordinator that died; Open drops it.
@@ -125,15 +117,14 @@ class PgStore final : public Store {
   [[nodiscard]] absl::Status DropAbandonedSweepParts(const std::vector<std::string>& tables,
                                                      int64_t older_than_s);
 
-  // Claims, report ingestion and leases: one ingest transaction (the group
-  // commit's), one scheduling pass and a heartbeat at a time, on connections
+  // Claims, report ingestion and leases: one ingest transaction, one
+  // scheduling pass and a heartbeat at a time, on connections
   // planned for key lookups (sql::PrepareForKeyLookups).
   static constexpr int kDispatchPoolSize = 3;
 
   const PgStoreOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<ConnectionPool> dispatch_pool_;
-  std::unique_ptr<IngestGroup> ingest_group_;
 };
 
 }  // namespace benchd::daemon

@@ -1,5 +1,5 @@
 // PgStore: idempotent ingestion of agent reports, the reports of all agents
-// that arrive together in one transaction (group_commit.h).
+// that arrived together in one transaction.
 
 #include "common/status_util.h"
 #include "daemon/store/pg_connection_pool.h"
@@ -41,17 +41,24 @@ absl::Status ValidateReport(const Report& report) {
   }
 }
 
-std::string Describe(const std::vector<PgStore::IngestGroup::Item*>& unit) {
-  if (unit.size() == 1) {
-    const PgStore::AgentReports& batch = unit[0]->request;
-    const std::vector<Report>& reports = *batch.reports;
+std::string Describe(const std::vector<const AgentReports*>& batches) {
+  if (batches.size() == 1) {
+    const std::vector<Report>& reports = batches[0]->reports;
     return reports.size() == 1
                ? fmt::format("ingest report run={} seq={}", reports[0].run_id(), reports[0].seq())
-               : fmt::format("ingest {} reports of agent '{}'", reports.size(), *batch.agent_name);
+               : fmt::format("ingest {} reports of agent '{}'", reports.size(), batches[0]->agent_name);
   }
   size_t reports = 0;
-  for (const auto* item : unit) reports += item->request.reports->size();
-  return fmt::format("ingest {} reports of {} agents", reports, unit.size());
+  for (const AgentReports* batch : batches) reports += batch->reports.size();
+  return fmt::format("ingest {} reports of {} agents", reports, batches.size());
+}
+
+absl::Status ValidateReports(const std::vector<Report>& reports) {
+  for (const Report& report : reports) {
+    BENCHD_RETURN_IF_ERROR(common::WithContext(
+        ValidateReport(report), fmt::format("ingest report run={} seq={}", report.run_id(), report.seq())));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -63,48 +70,58 @@ absl::StatusOr<IngestResult> PgStore::IngestReport(const std::string& agent_name
 
 absl::StatusOr<std::vector<IngestResult>> PgStore::IngestReports(const std::string& agent_name,
                                                                  const std::vector<Report>& reports) {
-  for (const Report& report : reports) {
-    BENCHD_RETURN_IF_ERROR(common::WithContext(
-        ValidateReport(report), fmt::format("ingest report run={} seq={}", report.run_id(), report.seq())));
-  }
-  if (reports.empty()) return std::vector<IngestResult>{};
-  return ingest_group_->Run({&agent_name, &reports});
+  return std::move(IngestReportsOfAgents({{agent_name, reports}}).front());
 }
 
-absl::Status PgStore::IngestInOneTransaction(const std::vector<IngestGroup::Item*>& unit) {
-  std::vector<std::vector<IngestResult>> results;
-  absl::Status status = Transact(*dispatch_pool_, Describe(unit), [&](pqxx::work& tx) -> absl::Status {
+std::vector<absl::StatusOr<std::vector<IngestResult>>> PgStore::IngestReportsOfAgents(
+    const std::vector<AgentReports>& batches) {
+  std::vector<absl::StatusOr<std::vector<IngestResult>>> results(batches.size(), std::vector<IngestResult>{});
+  std::vector<const AgentReports*> valid;
+  std::vector<size_t> valid_index;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    if (absl::Status status = ValidateReports(batches[i].reports); !status.ok()) {
+      results[i] = status;
+    } else if (!batches[i].reports.empty()) {
+      valid.push_back(&batches[i]);
+      valid_index.push_back(i);
+    }
+  }
+  try {
+    std::vector<std::vector<IngestResult>> stored;
+    if (valid.size() > 1 && IngestInOneTransaction(valid, stored).ok()) {
+      for (size_t k = 0; k < valid.size(); ++k) results[valid_index[k]] = std::move(stored[k]);
+      return results;
+    }
+    // Alone, or the shared transaction failed: each agent's reports in a
+    // transaction of their own, so that one agent's trouble stays its own.
+    for (size_t k = 0; k < valid.size(); ++k) {
+      absl::Status status = IngestInOneTransaction({valid[k]}, stored);
+      results[valid_index[k]] = status.ok() ? absl::StatusOr<std::vector<IngestResult>>(std::move(stored[0]))
+                                            : absl::StatusOr<std::vector<IngestResult>>(status);
+    }
+  } catch (const std::exception& error) {
+    const absl::Status failed = absl::InternalError(fmt::format("ingest reports: {}", error.what()));
+    for (size_t index : valid_index) results[index] = failed;
+  }
+  return results;
+}
+
+absl::Status PgStore::IngestInOneTransaction(const std::vector<const AgentReports*>& batches,
+                                             std::vector<std::vector<IngestResult>>& results) {
+  return Transact(*dispatch_pool_, Describe(batches), [&](pqxx::work& tx) -> absl::Status {
     // The body may run again (a deadlock, a lost connection): start afresh.
-    results.assign(unit.size(), {});
+    results.assign(batches.size(), {});
     std::vector<IngestItem> items;
-    for (size_t i = 0; i < unit.size(); ++i) {
-      const AgentReports& batch = unit[i]->request;
-      results[i].resize(batch.reports->size());
-      for (size_t j = 0; j < batch.reports->size(); ++j) {
-        items.push_back({batch.agent_name, &(*batch.reports)[j], &results[i][j]});
+    for (size_t i = 0; i < batches.size(); ++i) {
+      const AgentReports& batch = *batches[i];
+      results[i].resize(batch.reports.size());
+      for (size_t j = 0; j < batch.reports.size(); ++j) {
+        items.push_back({&batch.agent_name, &batch.reports[j], &results[i][j]});
       }
     }
     IngestBatch(tx, items, options_);
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
-  for (size_t i = 0; i < unit.size(); ++i) unit[i]->result = std::move(results[i]);
-  return absl::OkStatus();
-}
-
-void PgStore::IngestGroupOfAgents(const std::vector<IngestGroup::Item*>& unit) {
-  try {
-    if (unit.size() > 1 && IngestInOneTransaction(unit).ok()) return;
-    // Alone, or the shared transaction failed: each agent's reports in a
-    // transaction of their own, so that one agent's trouble stays its own.
-    for (IngestGroup::Item* item : unit) {
-      if (absl::Status status = IngestInOneTransaction({item}); !status.ok()) item->result = status;
-    }
-  } catch (const std::exception& error) {
-    for (IngestGroup::Item* item : unit) {
-      if (!item->result) item->result = absl::InternalError(fmt::format("ingest reports: {}", error.what()));
-    }
-  }
 }
 
 }  // namespace benchd::daemon

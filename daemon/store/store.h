@@ -157,6 +157,12 @@ struct IngestResult {
   bool device_quarantined = false;
 };
 
+// The reports one agent sent, in order, for IngestReportsOfAgents.
+struct AgentReports {
+  const std::string& agent_name;
+  const std::vector<benchd::v1::Report>& reports;
+};
+
 // Runs that were in flight for an agent and are now lost, with the sweeps
 // they belong to (for notifying watchers).
 struct RequeueResult {
@@ -226,6 +232,13 @@ class Store {
   // invalid report fails the whole call before anything is stored.
   [[nodiscard]] virtual absl::StatusOr<std::vector<IngestResult>> IngestReports(
       const std::string& agent_name, const std::vector<benchd::v1::Report>& reports) = 0;
+  // As IngestReports for each agent's reports, all of them in one
+  // transaction: the coordinator stores what every agent sent meanwhile
+  // together. Each agent's result is its own: if the shared transaction
+  // fails, each agent's reports are tried again alone, so reports the
+  // database refuses (or an invalid one) fail only their agent's entry.
+  [[nodiscard]] virtual std::vector<absl::StatusOr<std::vector<IngestResult>>> IngestReportsOfAgents(
+      const std::vector<AgentReports>& batches) = 0;
 
   // The point keys of the sweep's experiments that succeeded.
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) = 0;

@@ -4,9 +4,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
-#include <latch>
 #include <limits>
-#include <thread>
 
 #include "tests/integration/store/store_fixture.h"
 
@@ -362,8 +360,8 @@ TEST_F(BatchIngestTest, AnInvalidReportFailsTheBatchBeforeAnythingIsStored) {
 namespace benchd::daemon {
 namespace {
 
-// Reports of several runs, and of several agents at once, as the group
-// commit puts them into one transaction.
+// Reports of several runs, and of several agents at once, stored in one
+// transaction.
 class SharedTransactionTest : public PgStoreTest {
  protected:
   std::string RunValue(int64_t run_id, const std::string& column) {
@@ -430,46 +428,73 @@ TEST_F(SharedTransactionTest, ASuccessAndAFailureOnOneDeviceCountInTheOrderTheyC
   EXPECT_EQ(DeviceFailures("a", "cpu0"), "0");
 }
 
-// Whichever calls share a transaction, each agent's result is its own: a
-// batch the database refuses fails alone, and stores nothing of its own.
-TEST_F(SharedTransactionTest, AgentsIngestingAtOnceGetTheirOwnResults) {
-  constexpr int kAgents = 6;
+TEST_F(SharedTransactionTest, AgentsReportsAreStoredInOneTransaction) {
+  constexpr int kAgents = 4;
+  std::vector<std::string> names;
   for (int i = 0; i < kAgents; ++i) {
-    ASSERT_TRUE(store_->RegisterAgent(MakeHello("agent-" + std::to_string(i), {"cpu0"})).ok());
+    names.push_back("agent-" + std::to_string(i));
+    ASSERT_TRUE(store_->RegisterAgent(MakeHello(names[i], {"cpu0"})).ok());
+  }
+  CreateSweep(kAgents);
+  std::vector<std::vector<benchd::v1::Report>> reports;
+  std::string run_ids;
+  for (int i = 0; i < kAgents; ++i) {
+    const Claim claim = MustClaim(names[i], "cpu0");
+    reports.push_back({StartedReport(claim.run_id, 1), SucceededReport(claim.run_id, 2)});
+    run_ids += (i ? "," : "") + std::to_string(claim.run_id);
+  }
+  std::vector<AgentReports> batches;
+  for (int i = 0; i < kAgents; ++i) batches.push_back({names[i], reports[i]});
+  for (const auto& result : store_->IngestReportsOfAgents(batches)) ASSERT_TRUE(result.ok()) << result.status();
+  // Rows written by one transaction carry its id.
+  EXPECT_EQ(Value("SELECT count(DISTINCT xmin::text) FROM runs WHERE id IN (" + run_ids + ")"), "1");
+  EXPECT_EQ(Value("SELECT count(*) FROM runs WHERE state = 'succeeded'"), std::to_string(kAgents));
+}
+
+// Agents' reports stored together: each agent's result is its own, and a
+// batch the database refuses (or an invalid one) fails alone and stores
+// nothing of its own.
+TEST_F(SharedTransactionTest, AgentsStoredTogetherGetTheirOwnResults) {
+  constexpr int kAgents = 6;
+  std::vector<std::string> names;
+  for (int i = 0; i < kAgents; ++i) {
+    names.push_back("agent-" + std::to_string(i));
+    ASSERT_TRUE(store_->RegisterAgent(MakeHello(names[i], {"cpu0"})).ok());
   }
   CreateSweep(kAgents);
   std::vector<Claim> claims;
-  for (int i = 0; i < kAgents; ++i) claims.push_back(MustClaim("agent-" + std::to_string(i), "cpu0"));
+  for (int i = 0; i < kAgents; ++i) claims.push_back(MustClaim(names[i], "cpu0"));
 
-  constexpr int kBad = 3;
-  std::vector<absl::StatusOr<std::vector<IngestResult>>> results(kAgents, absl::UnknownError("not run"));
-  std::latch start(kAgents);
-  std::vector<std::thread> threads;
+  constexpr int kRefused = 3;
+  constexpr int kInvalid = 4;
+  std::vector<std::vector<benchd::v1::Report>> reports;
   for (int i = 0; i < kAgents; ++i) {
-    threads.emplace_back([&, i] {
-      benchd::v1::Report finished = SucceededReport(claims[i].run_id, 2);
-      // A latency kind past smallint: valid to the agent's proto, refused by
-      // the database.
-      if (i == kBad) {
-        finished.mutable_run_finished()->mutable_summary()->set_latency_kind(
-            static_cast<benchd::v1::LatencyKind>(70000));
-      }
-      const std::vector<benchd::v1::Report> batch = {StartedReport(claims[i].run_id, 1), finished};
-      start.arrive_and_wait();
-      results[i] = store_->IngestReports("agent-" + std::to_string(i), batch);
-    });
+    benchd::v1::Report finished = SucceededReport(claims[i].run_id, 2);
+    // A latency kind past smallint: valid to the agent's proto, refused by
+    // the database.
+    if (i == kRefused) {
+      finished.mutable_run_finished()->mutable_summary()->set_latency_kind(
+          static_cast<benchd::v1::LatencyKind>(70000));
+    }
+    if (i == kInvalid) finished.set_seq(0);
+    reports.push_back({StartedReport(claims[i].run_id, 1), finished});
   }
-  for (auto& thread : threads) thread.join();
+  std::vector<AgentReports> batches;
+  for (int i = 0; i < kAgents; ++i) batches.push_back({names[i], reports[i]});
+  const auto results = store_->IngestReportsOfAgents(batches);
+  ASSERT_EQ(results.size(), static_cast<size_t>(kAgents));
   for (int i = 0; i < kAgents; ++i) {
-    if (i == kBad) {
-      EXPECT_FALSE(results[i].ok());
-      EXPECT_EQ(RunValue(claims[i].run_id, "state"), "assigned");
+    if (i == kRefused || i == kInvalid) {
+      EXPECT_FALSE(results[i].ok()) << "agent " << i;
+      EXPECT_EQ(RunValue(claims[i].run_id, "state"), "assigned") << "agent " << i;
       continue;
     }
     ASSERT_TRUE(results[i].ok()) << "agent " << i << ": " << results[i].status();
+    EXPECT_EQ((*results[i])[1].outcome, IngestOutcome::kStored);
     EXPECT_EQ(RunValue(claims[i].run_id, "state"), "succeeded") << "agent " << i;
   }
-  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), std::to_string(2 * (kAgents - 1)));
+  EXPECT_EQ(results[kInvalid].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), std::to_string(2 * (kAgents - 2)));
 }
 
 }  // namespace
