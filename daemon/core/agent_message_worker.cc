@@ -1,5 +1,6 @@
 #include "daemon/core/agent_message_worker.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "common/status_util.h"
@@ -44,6 +45,8 @@ void AgentMessageWorker::Stop() {
 }
 
 void AgentMessageWorker::Loop() {
+  // Named for top -H and perf.
+  ::pthread_setname_np(::pthread_self(), "benchd-ingest");
   std::unique_lock lock(mutex_);
   while (true) {
     scheduled_.wait(lock, [&] { return stopping_ || !ready_.empty(); });

@@ -1,5 +1,6 @@
 #include "daemon/core/agent_session.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 namespace benchd::daemon {
@@ -41,6 +42,7 @@ void AgentSession::Close() {
 void AgentSession::Cancel() { context_->TryCancel(); }
 
 void AgentSession::WriteLoop() {
+  ::pthread_setname_np(::pthread_self(), "benchd-writer");
   std::unique_lock lock(mutex_);
   while (true) {
     queued_.wait(lock, [&] { return closing_ || !outbound_.empty(); });

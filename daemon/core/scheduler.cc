@@ -1,5 +1,6 @@
 #include "daemon/core/scheduler.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/scheduling_policy.h"
@@ -40,6 +41,7 @@ void Scheduler::Stop() {
 }
 
 void Scheduler::Loop() {
+  ::pthread_setname_np(::pthread_self(), "benchd-sched");
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     kicked_ = false;

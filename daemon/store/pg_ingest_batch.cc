@@ -123,6 +123,12 @@ std::map<int64_t, LockedRun> LockRuns(pqxx::work& tx, const std::vector<IngestIt
   return runs;
 }
 
+// The ledger rows of a batch's accepted reports.
+struct LedgerRows {
+  std::vector<int64_t> run_ids, seqs;
+  std::vector<std::string> kinds;
+};
+
 // Successful RunFinished reports, written by one statement.
 class SucceededRuns {
  public:
@@ -175,11 +181,15 @@ class SucceededRuns {
     });
   }
 
-  void Flush(pqxx::work& tx) {
+  bool empty() const { return records_.empty(); }
+
+  // `ledger`: the batch's ledger rows, written by the same statement.
+  void Flush(pqxx::work& tx, const LedgerRows& ledger = {}) {
     if (records_.empty()) return;
     const auto [least, greatest] = std::minmax_element(experiment_ids_.begin(), experiment_ids_.end());
     tx.exec_prepared(sql::kSucceedRuns, RecordsText(records_), Int64ArrayText(run_ids_),
-                     Int64ArrayText(experiment_ids_), *least, *greatest);
+                     Int64ArrayText(experiment_ids_), *least, *greatest, Int64ArrayText(ledger.run_ids),
+                     Int64ArrayText(ledger.seqs), TextArrayText(ledger.kinds));
     records_ = nlohmann::json::array();
     run_ids_.clear();
     experiment_ids_.clear();
@@ -250,9 +260,9 @@ class Batch {
       return;
     }
     *item.result = IngestResult{};
-    ledger_run_ids_.push_back(run.id);
-    ledger_seqs_.push_back(report.seq());
-    ledger_kinds_.push_back(KindOf(report));
+    ledger_.run_ids.push_back(run.id);
+    ledger_.seqs.push_back(report.seq());
+    ledger_.kinds.push_back(KindOf(report));
     Accepted accepted{&item, &run};
     if (report.has_run_started()) {
       // One start per run is written; a second in the batch adds nothing.
@@ -291,9 +301,7 @@ class Batch {
   }
 
   void Write() {
-    if (ledger_run_ids_.empty()) return;
-    tx_.exec_prepared(sql::kLedgerReports, Int64ArrayText(ledger_run_ids_), Int64ArrayText(ledger_seqs_),
-                      TextArrayText(ledger_kinds_));
+    if (ledger_.run_ids.empty()) return;
     WriteStarts();
     SucceededRuns succeeded;
     std::vector<int64_t> renew;
@@ -332,7 +340,12 @@ class Batch {
       // the lease itself; a finished run needs none).
       if (!report.has_run_started() && Active(run)) renew.push_back(run.id);
     }
-    succeeded.Flush(tx_);
+    if (succeeded.empty()) {
+      tx_.exec_prepared(sql::kLedgerReports, Int64ArrayText(ledger_.run_ids), Int64ArrayText(ledger_.seqs),
+                        TextArrayText(ledger_.kinds));
+    } else {
+      succeeded.Flush(tx_, ledger_);
+    }
     if (!renew.empty()) tx_.exec_prepared(sql::kRenewRunLeases, Int64ArrayText(SortedUnique(std::move(renew))));
   }
 
@@ -341,8 +354,7 @@ class Batch {
   std::map<int64_t, LockedRun> runs_;
   // Stored before, or accepted earlier in this batch.
   std::set<ReportKey> seen_;
-  std::vector<int64_t> ledger_run_ids_, ledger_seqs_;
-  std::vector<std::string> ledger_kinds_;
+  LedgerRows ledger_;
   // Starts not written with their run's finish.
   std::map<int64_t, RunStart> starts_;
   std::vector<Accepted> accepted_;

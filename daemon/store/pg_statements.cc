@@ -351,6 +351,9 @@ const std::vector<Statement>& Statements() {
       // `start`: the batch also started the run (a short run's RunStarted
       // and RunFinished arrive together), at `started_at`: one update of the
       // run, and its run_started event.
+      // $6-$8: ledger rows as kLedgerReports (empty arrays for none): the
+      // batch's ledger rides along with its last successes, one round trip
+      // less per transaction.
       {kSucceedRuns,
        R"sql(WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
     run_id bigint, ord int, finished_at bigint, environment text, latency_kind smallint,
@@ -360,6 +363,8 @@ const std::vector<Statement>& Statements() {
     device text, sweep_id bigint, experiment_id bigint, message text, base_w float8, idle_w float8,
     full_w float8, energy_j float8, dynamic_energy_j float8, repeat_count int, warnings text,
     measurement text, start boolean, started_at bigint)),
+ledger AS (
+  INSERT INTO run_reports (run_id, seq, kind) SELECT * FROM unnest($6::bigint[], $7::bigint[], $8::text[])),
 run AS (
   UPDATE runs r SET state = 'succeeded', finished_at = )sql" + AgentTime("x.finished_at") + R"sql(,
     environment = x.environment::jsonb, error = '', failure_kind = NULL, latency_kind = x.latency_kind,
