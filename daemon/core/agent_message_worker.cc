@@ -3,9 +3,21 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "common/status_util.h"
 
 namespace benchd::daemon {
+namespace {
+
+// A successful finish frees its device for the next run at once; after a
+// failure or a quarantine the scheduler reloads its snapshot first.
+bool FreesDeviceForNextRun(const benchd::v1::Report& report, const IngestResult& ingested) {
+  return report.has_run_finished() && report.run_finished().succeeded() &&
+         ingested.outcome == IngestOutcome::kStored && !ingested.device_quarantined;
+}
+
+}  // namespace
 
 struct AgentMessageWorker::Taken {
   Taken(AgentConnection* connection, std::vector<benchd::v1::AgentMessage> messages)
@@ -103,19 +115,47 @@ void AgentMessageWorker::StoreReports(std::vector<Taken>& taken) {
     owners.push_back(i);
   }
   if (batches.empty()) return;
-  std::vector<absl::StatusOr<std::vector<IngestResult>>> ingested = store_.IngestReportsOfAgents(batches);
+  // The devices whose runs these reports finish are claimed for in the same
+  // transaction: their next Assign leaves with its commit.
+  Scheduler::Plan plan;
+  const ClaimsAfterIngest claim_next = [&](const std::vector<const AgentReports*>& stored,
+                                           const std::vector<std::vector<IngestResult>>& results) {
+    std::vector<Scheduler::Candidate> finishing;
+    for (size_t k = 0; k < stored.size(); ++k) {
+      const std::shared_ptr<AgentSession>& session =
+          taken[owners[static_cast<size_t>(stored[k] - batches.data())]].connection->session;
+      for (size_t j = 0; j < stored[k]->reports.size(); ++j) {
+        const benchd::v1::Report& report = stored[k]->reports[j];
+        if (!FreesDeviceForNextRun(report, results[k][j])) continue;
+        if (auto device = session->DeviceRunning(report.run_id())) {
+          finishing.push_back({session, *std::move(device), report.run_id()});
+        }
+      }
+    }
+    plan = scheduler_.PlanNextRuns(std::move(finishing));
+    return plan.requests;
+  };
+  IngestedBatches ingested = store_.IngestReportsOfAgents(batches, claim_next);
+  std::set<int64_t> handed_over;
+  if (ingested.claimed) {
+    for (const Scheduler::Candidate& candidate : plan.candidates) handed_over.insert(*candidate.finishing_run_id);
+  }
   for (size_t k = 0; k < owners.size(); ++k) {
     Taken& agent = taken[owners[k]];
     const std::vector<benchd::v1::Report>& sent = reports[owners[k]];
-    if (!ingested[k].ok()) {
+    if (!ingested.results[k].ok()) {
       agent.status = common::WithContext(
-          ingested[k].status(), sent.size() == 1 ? "ingest report run=" + std::to_string(sent[0].run_id()) +
-                                                       " seq=" + std::to_string(sent[0].seq())
-                                                 : "ingest " + std::to_string(sent.size()) + " reports");
+          ingested.results[k].status(), sent.size() == 1 ? "ingest report run=" + std::to_string(sent[0].run_id()) +
+                                                               " seq=" + std::to_string(sent[0].seq())
+                                                         : "ingest " + std::to_string(sent.size()) + " reports");
       continue;
     }
-    for (size_t j = 0; j < sent.size(); ++j) AfterIngest(*agent.connection->session, sent[j], (*ingested[k])[j]);
+    for (size_t j = 0; j < sent.size(); ++j) {
+      AfterIngest(agent.connection->session, sent[j], (*ingested.results[k])[j],
+                  handed_over.count(sent[j].run_id()) != 0);
+    }
   }
+  if (ingested.claimed) scheduler_.StartRuns(plan, ingested.claims);
 }
 
 void AgentMessageWorker::HandleOther(Taken& agent, const benchd::v1::AgentMessage& message) {
@@ -161,8 +201,10 @@ absl::Status AgentMessageWorker::HandleHealthResult(AgentSession& session, const
   return absl::OkStatus();
 }
 
-void AgentMessageWorker::AfterIngest(AgentSession& session, const benchd::v1::Report& report,
-                                     const IngestResult& ingested) {
+void AgentMessageWorker::AfterIngest(const std::shared_ptr<AgentSession>& session_ptr,
+                                     const benchd::v1::Report& report, const IngestResult& ingested,
+                                     bool handed_over) {
+  AgentSession& session = *session_ptr;
   benchd::v1::CoordinatorMessage reply;
   benchd::v1::Ack* ack = reply.mutable_ack();
   ack->set_run_id(report.run_id());
@@ -176,13 +218,14 @@ void AgentMessageWorker::AfterIngest(AgentSession& session, const benchd::v1::Re
   session.Send(std::move(reply));
 
   const bool run_over = report.has_run_finished() || ingested.outcome == IngestOutcome::kRejected;
-  if (run_over && session.MarkRunDone(report.run_id())) {
-    scheduler_.RunEnded(report.run_id());
+  // A handed-over device's next run is the scheduler's StartRuns.
+  if (run_over && !handed_over) {
     // A failure may have requeued the experiment or quarantined the device.
     const bool failed = report.has_run_finished() && !report.run_finished().succeeded();
     if (failed || ingested.device_quarantined) {
-      scheduler_.WorkChanged();
-    } else {
+      scheduler_.FreeAfterReload(session_ptr, report.run_id());
+    } else if (session.MarkRunDone(report.run_id())) {
+      scheduler_.RunEnded(report.run_id());
       scheduler_.Kick();
     }
   }

@@ -60,8 +60,10 @@ class AgentMessageWorker {
   // call.
   void StoreReports(std::vector<Taken>& taken);
   void HandleOther(Taken& agent, const benchd::v1::AgentMessage& message);
-  // Acks a stored report and frees its device when the run is over.
-  void AfterIngest(AgentSession& session, const benchd::v1::Report& report, const IngestResult& ingested);
+  // Acks a stored report and frees its device when the run is over (unless
+  // `handed_over`: its next run was claimed with it).
+  void AfterIngest(const std::shared_ptr<AgentSession>& session, const benchd::v1::Report& report,
+                   const IngestResult& ingested, bool handed_over);
   // Renews the leases and answers with LeaseRenewed.
   absl::Status HandleHeartbeat(AgentSession& session, const benchd::v1::Heartbeat& heartbeat);
   absl::Status HandleHealthResult(AgentSession& session, const benchd::v1::HealthResult& result);

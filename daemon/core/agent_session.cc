@@ -98,6 +98,26 @@ bool AgentSession::MarkRunDone(int64_t run_id) {
   return freed;
 }
 
+std::optional<AgentSession::IdleDevice> AgentSession::DeviceRunning(int64_t run_id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, state] : devices_) {
+    if (state.run_id == run_id) return IdleDevice{{agent_name_, name, state.view.platform}, state.view};
+  }
+  return std::nullopt;
+}
+
+bool AgentSession::HandOver(int64_t finished_run_id, int64_t next_run_id, const std::string& config_key) {
+  std::lock_guard lock(mutex_);
+  if (closing_) return false;
+  for (auto& [name, state] : devices_) {
+    if (state.run_id != finished_run_id) continue;
+    state.run_id = next_run_id;
+    state.view.config_key = config_key;
+    return true;
+  }
+  return false;
+}
+
 bool AgentSession::HasDevice(const std::string& device) const {
   std::lock_guard lock(mutex_);
   return devices_.count(device) != 0;

@@ -52,6 +52,13 @@ class AgentSession {
   bool MarkBusy(const std::string& device, int64_t run_id, const std::string& config_key);
   // Frees the device running `run_id`; false if no device was running it.
   bool MarkRunDone(int64_t run_id);
+  // The device running `run_id` (still busy), if any.
+  std::optional<IdleDevice> DeviceRunning(int64_t run_id) const;
+  // The device running `finished_run_id` runs `next_run_id` now, set up for
+  // `config_key`, with no moment free in between (when the scheduler could
+  // give it other work); false if no device was running it or the session
+  // is closing.
+  bool HandOver(int64_t finished_run_id, int64_t next_run_id, const std::string& config_key);
   // Whether the agent has `device` (for health checks and cancels).
   bool HasDevice(const std::string& device) const;
 

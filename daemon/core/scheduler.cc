@@ -31,6 +31,14 @@ void Scheduler::WorkChanged() {
 
 void Scheduler::RunEnded(int64_t run_id) { ledger_.RunEnded(run_id, std::chrono::steady_clock::now()); }
 
+void Scheduler::FreeAfterReload(std::shared_ptr<AgentSession> session, int64_t run_id) {
+  {
+    std::lock_guard lock(frees_mutex_);
+    frees_after_reload_.emplace_back(std::move(session), run_id);
+  }
+  WorkChanged();
+}
+
 void Scheduler::Stop() {
   {
     std::lock_guard lock(mutex_);
@@ -75,7 +83,13 @@ void Scheduler::ExpireLeasesIfDue(TimePoint now) {
 }
 
 void Scheduler::ReloadIfDue(TimePoint now) {
-  if (!work_changed_.exchange(false) && now - loaded_at_ < reload_every_) return;
+  // Taken before loading: the snapshot about to be loaded knows of them.
+  std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>> frees;
+  {
+    std::lock_guard lock(frees_mutex_);
+    frees.swap(frees_after_reload_);
+  }
+  if (!work_changed_.exchange(false) && now - loaded_at_ < reload_every_ && frees.empty()) return;
   const TimePoint started = std::chrono::steady_clock::now();
   auto groups = store_.LoadWorkGroups();
   auto health = store_.LoadDeviceHealth();
@@ -83,13 +97,22 @@ void Scheduler::ReloadIfDue(TimePoint now) {
     spdlog::warn("scheduler: load snapshot: {}",
                  (!groups.ok() ? groups.status() : health.status()).ToString());
     work_changed_ = true;  // try again next pass
+    std::lock_guard lock(frees_mutex_);
+    frees_after_reload_.insert(frees_after_reload_.begin(), frees.begin(), frees.end());
     return;
   }
-  groups_ = *std::move(groups);
-  health_.clear();
+  std::map<std::pair<std::string, std::string>, DeviceHealth> by_device;
   for (DeviceHealth& device : *health) {
     auto key = std::make_pair(device.agent_name, device.device_name);
-    health_[key] = std::move(device);
+    by_device[key] = std::move(device);
+  }
+  {
+    std::lock_guard lock(state_mutex_);
+    groups_ = std::make_shared<std::vector<WorkGroup>>(*std::move(groups));
+    health_ = std::move(by_device);
+  }
+  for (const auto& [session, run_id] : frees) {
+    if (session->MarkRunDone(run_id)) ledger_.RunEnded(run_id, now);
   }
   loaded_at_ = now;
   // A large backlog makes the grouping query slow; reloading it back to back
@@ -102,50 +125,83 @@ const DeviceHealth* Scheduler::HealthOf(const std::string& agent, const std::str
   return it == health_.end() ? nullptr : &it->second;
 }
 
-void Scheduler::AssignFreeDevices(TimePoint now) {
-  if (groups_.empty()) return;
-  std::vector<ClaimRequest> requests;
-  std::vector<std::shared_ptr<AgentSession>> request_sessions;
+Scheduler::Plan Scheduler::PlanLocked(std::vector<Candidate> candidates, TimePoint now) {
+  Plan plan;
+  plan.snapshot = groups_;
+  if (plan.snapshot->empty()) return plan;
   const DeviceTimeOf device_time = [&](int64_t sweep_id) { return ledger_.Used(sweep_id, now); };
-  for (const auto& session : agents_.Snapshot()) {
-    for (const AgentSession::IdleDevice& idle : session->IdleDevices()) {
-      const DeviceHealth* health = HealthOf(idle.slot.agent_name, idle.slot.device_name);
-      if (health == nullptr) {
-        work_changed_ = true;  // attached since the snapshot: know its state first
-        continue;
-      }
-      if (!health->enabled || health->quarantined || health->agent_draining) continue;
-      std::vector<const WorkGroup*> ranked = RankGroups(idle.view, groups_, device_time);
-      if (ranked.empty()) continue;
-      if (ranked.size() > options_.groups_per_claim) ranked.resize(options_.groups_per_claim);
-      requests.push_back({idle.slot, std::move(ranked), health->domains_json, options_.lease});
-      request_sessions.push_back(session);
+  for (Candidate& candidate : candidates) {
+    const DeviceSlot& slot = candidate.device.slot;
+    const DeviceHealth* health = HealthOf(slot.agent_name, slot.device_name);
+    if (health == nullptr) {
+      work_changed_ = true;  // attached since the snapshot: know its state first
+      continue;
     }
+    if (!health->enabled || health->quarantined || health->agent_draining) continue;
+    std::vector<const WorkGroup*> ranked = RankGroups(candidate.device.view, *plan.snapshot, device_time);
+    if (ranked.empty()) continue;
+    if (ranked.size() > options_.groups_per_claim) ranked.resize(options_.groups_per_claim);
+    plan.requests.push_back({slot, std::move(ranked), health->domains_json, options_.lease});
+    plan.candidates.push_back(std::move(candidate));
   }
-  if (requests.empty()) return;
+  return plan;
+}
 
-  auto outcomes = store_.ClaimBatch(requests);
+Scheduler::Plan Scheduler::PlanNextRuns(std::vector<Candidate> finishing) {
+  std::lock_guard lock(state_mutex_);
+  return PlanLocked(std::move(finishing), std::chrono::steady_clock::now());
+}
+
+void Scheduler::AssignFreeDevices(TimePoint now) {
+  std::vector<Candidate> idle;
+  for (const auto& session : agents_.Snapshot()) {
+    for (AgentSession::IdleDevice& device : session->IdleDevices()) idle.push_back({session, std::move(device), {}});
+  }
+  if (idle.empty()) return;
+  Plan plan;
+  {
+    std::lock_guard lock(state_mutex_);
+    plan = PlanLocked(std::move(idle), now);
+  }
+  if (plan.requests.empty()) return;
+  auto outcomes = store_.ClaimBatch(plan.requests);
   if (!outcomes.ok()) {
-    spdlog::warn("scheduler: claim for {} device(s): {}", requests.size(), outcomes.status().ToString());
+    spdlog::warn("scheduler: claim for {} device(s): {}", plan.requests.size(), outcomes.status().ToString());
     return;  // the database is in trouble; try again at the next tick
   }
+  StartRuns(plan, *outcomes);
+}
+
+void Scheduler::StartRuns(Plan& plan, std::vector<ClaimOutcome>& outcomes) {
+  const TimePoint now = std::chrono::steady_clock::now();
+  std::vector<WorkGroup>& groups = *plan.snapshot;
   bool assigned_any = false;
-  for (size_t i = 0; i < outcomes->size(); ++i) {
-    const ClaimRequest& request = requests[i];
-    ClaimOutcome& outcome = (*outcomes)[i];
+  bool freed_any = false;
+  std::lock_guard lock(state_mutex_);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const ClaimRequest& request = plan.requests[i];
+    ClaimOutcome& outcome = outcomes[i];
+    Candidate& candidate = plan.candidates[i];
+    AgentSession& session = *candidate.session;
     // A device narrowed by domains may find nothing in a group others can
     // still take; only for unconstrained devices is an empty group empty.
     if (request.domains_json == "{}") {
-      for (const WorkGroup* empty : outcome.came_up_empty) groups_[empty - groups_.data()].pending = 0;
+      for (const WorkGroup* empty : outcome.came_up_empty) groups[empty - groups.data()].pending = 0;
     }
-    if (!outcome.claim) continue;
+    if (candidate.finishing_run_id) ledger_.RunEnded(*candidate.finishing_run_id, now);
+    if (!outcome.claim) {
+      if (candidate.finishing_run_id) freed_any = session.MarkRunDone(*candidate.finishing_run_id) || freed_any;
+      continue;
+    }
     const Claim& work = *outcome.claim;
     const WorkGroup* from = request.groups[outcome.came_up_empty.size()];
-    groups_[from - groups_.data()].pending -= 1;
-    AgentSession& session = *request_sessions[i];
+    groups[from - groups.data()].pending -= 1;
     // A session that went away meanwhile: the run's lease expires and the
     // experiment is requeued.
-    if (!session.MarkBusy(request.slot.device_name, work.run_id, work.config_key)) continue;
+    const bool taken = candidate.finishing_run_id
+                           ? session.HandOver(*candidate.finishing_run_id, work.run_id, work.config_key)
+                           : session.MarkBusy(request.slot.device_name, work.run_id, work.config_key);
+    if (!taken) continue;
     ledger_.RunStarted(work.run_id, work.sweep_id, now);
     benchd::v1::CoordinatorMessage message;
     benchd::v1::Assign* assign = message.mutable_assign();
@@ -163,9 +219,12 @@ void Scheduler::AssignFreeDevices(TimePoint now) {
     assigned_any = true;
   }
   if (assigned_any) events_.Notify();
+  // Nothing in the groups tried: the full pass may know more.
+  if (freed_any) Kick();
 }
 
 void Scheduler::SendHealthChecks(TimePoint now) {
+  std::lock_guard lock(state_mutex_);
   for (const auto& [key, health] : health_) {
     if (!health.quarantined || !health.enabled || !health.has_health_check) continue;
     auto& checked_at = health_checked_at_[key];

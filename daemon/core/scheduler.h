@@ -15,14 +15,21 @@
 // claim, never a wrong assignment.
 //
 // Runs on its own thread; Kick() makes it look now instead of at the next
-// tick. Thread-safety: Kick, WorkChanged, RunEnded and Stop are thread-safe;
-// RunOnce is for the scheduler thread (or a test with no thread started).
+// tick. The message worker also claims here: PlanNextRuns inside the
+// transaction that stores a device's finished run, StartRuns after its
+// commit, so a busy device's next experiment comes with that commit rather
+// than a transaction later.
+// Thread-safety: Kick, WorkChanged, RunEnded, FreeAfterReload, PlanNextRuns,
+// StartRuns and Stop are thread-safe; RunOnce is for the scheduler thread (or a test with
+// no thread started).
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,7 +64,32 @@ class Scheduler {
   void WorkChanged();
   // The device running `run_id` is free again (fair-share accounting).
   void RunEnded(int64_t run_id);
+  // The run failed, or put its device in quarantine: its device is free
+  // again once a snapshot loaded after now says whether it may take work,
+  // so no pass in between can give a quarantined device another run.
+  void FreeAfterReload(std::shared_ptr<AgentSession> session, int64_t run_id);
   void Stop();
+
+  // A device to find work for: idle, or still busy with `finishing_run_id`,
+  // which its next run is to replace.
+  struct Candidate {
+    std::shared_ptr<AgentSession> session;
+    AgentSession::IdleDevice device;
+    std::optional<int64_t> finishing_run_id;
+  };
+  // Claims planned from the snapshot: requests[i] is for candidates[i]; the
+  // requests point into `snapshot`.
+  struct Plan {
+    std::vector<ClaimRequest> requests;
+    std::vector<Candidate> candidates;
+    std::shared_ptr<std::vector<WorkGroup>> snapshot;
+  };
+  // The claims for devices whose runs are finishing (devices that may not
+  // take work now are left out).
+  [[nodiscard]] Plan PlanNextRuns(std::vector<Candidate> finishing);
+  // After the claims of `plan` committed: each device gets its claimed run
+  // (Assign), and a finishing device with none is free again.
+  void StartRuns(Plan& plan, std::vector<ClaimOutcome>& outcomes);
 
   // One pass: expire leases (at most once per tick), reload the snapshot if
   // due, fill free devices, send due health checks. Public for tests.
@@ -71,7 +103,9 @@ class Scheduler {
   void ReloadIfDue(TimePoint now);
   void AssignFreeDevices(TimePoint now);
   void SendHealthChecks(TimePoint now);
+  // Needs state_mutex_.
   const DeviceHealth* HealthOf(const std::string& agent, const std::string& device) const;
+  Plan PlanLocked(std::vector<Candidate> candidates, TimePoint now);
 
   Store& store_;
   AgentRegistry& agents_;
@@ -86,9 +120,16 @@ class Scheduler {
   std::thread thread_;
   std::atomic<bool> work_changed_{true};
 
-  // Scheduler-thread state.
-  std::vector<WorkGroup> groups_;
+  // The snapshot, shared with the message worker's claims. A reload
+  // replaces `groups_`; plans keep the one they were made from.
+  std::mutex state_mutex_;
+  std::shared_ptr<std::vector<WorkGroup>> groups_ = std::make_shared<std::vector<WorkGroup>>();
   std::map<std::pair<std::string, std::string>, DeviceHealth> health_;
+
+  std::mutex frees_mutex_;
+  std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>> frees_after_reload_;
+
+  // Scheduler-thread state.
   TimePoint loaded_at_{};
   std::chrono::nanoseconds reload_every_{0};
   TimePoint leases_checked_at_{};

@@ -3,8 +3,8 @@
 // Ingests a batch of reports, possibly of several agents, inside the
 // caller's transaction, in a constant number of statements for the common
 // reports: one locks every run the batch names (in id order, so concurrent
-// batches cannot deadlock), one reads which (run, seq) were stored before,
-// one writes the ledger, one starts runs, one finishes the successful ones,
+// batches cannot deadlock) and reads which (run, seq) were stored before,
+// one starts runs, one finishes the successful ones and writes the ledger,
 // one renews leases. Samples, log lines, failures, reconfigurations and
 // metrics are written per report.
 //

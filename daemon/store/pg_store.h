@@ -86,8 +86,8 @@ class PgStore final : public Store {
       const std::string& agent_name, const benchd::v1::Report& report) override;
   [[nodiscard]] absl::StatusOr<std::vector<IngestResult>> IngestReports(
       const std::string& agent_name, const std::vector<benchd::v1::Report>& reports) override;
-  [[nodiscard]] std::vector<absl::StatusOr<std::vector<IngestResult>>> IngestReportsOfAgents(
-      const std::vector<AgentReports>& batches) override;
+  [[nodiscard]] IngestedBatches IngestReportsOfAgents(const std::vector<AgentReports>& batches,
+                                                      const ClaimsAfterIngest& claims_after = {}) override;
   [[nodiscard]] absl::Status ReadRunTrace(int64_t run_id,
                                           const std::function<bool(benchd::v1::RunTraceChunk)>& sink) override;
   [[nodiscard]] absl::StatusOr<int64_t> CountLatencySamples(int64_t run_id) override;
@@ -103,10 +103,13 @@ class PgStore final : public Store {
 
 
  private:
-  // Stores the batches in one transaction; fills `results` (one per batch)
-  // only when it commits.
+  // Stores the batches in one transaction, and makes the claims
+  // `claims_after` asks for (if set) in it; fills `results` (one per batch)
+  // and `claims`.
   [[nodiscard]] absl::Status IngestInOneTransaction(const std::vector<const AgentReports*>& batches,
-                                                    std::vector<std::vector<IngestResult>>& results);
+                                                    const ClaimsAfterIngest& claims_after,
+                                                    std::vector<std::vector<IngestResult>>& results,
+                                                    std::vector<ClaimOutcome>& claims);
 
   // A table staged by a second connection for a sweep and not attached
   // within this long was left by a coordinator that died; Open drops it.

@@ -2,6 +2,7 @@
 // that arrived together in one transaction.
 
 #include "common/status_util.h"
+#include "daemon/store/pg_claims.h"
 #include "daemon/store/pg_connection_pool.h"
 #include "daemon/store/pg_ingest_batch.h"
 #include "daemon/store/pg_store.h"
@@ -70,47 +71,66 @@ absl::StatusOr<IngestResult> PgStore::IngestReport(const std::string& agent_name
 
 absl::StatusOr<std::vector<IngestResult>> PgStore::IngestReports(const std::string& agent_name,
                                                                  const std::vector<Report>& reports) {
-  return std::move(IngestReportsOfAgents({{agent_name, reports}}).front());
+  return std::move(IngestReportsOfAgents({{agent_name, reports}}).results.front());
 }
 
-std::vector<absl::StatusOr<std::vector<IngestResult>>> PgStore::IngestReportsOfAgents(
-    const std::vector<AgentReports>& batches) {
-  std::vector<absl::StatusOr<std::vector<IngestResult>>> results(batches.size(), std::vector<IngestResult>{});
+IngestedBatches PgStore::IngestReportsOfAgents(const std::vector<AgentReports>& batches,
+                                               const ClaimsAfterIngest& claims_after) {
+  IngestedBatches ingested;
+  ingested.results.assign(batches.size(), std::vector<IngestResult>{});
   std::vector<const AgentReports*> valid;
   std::vector<size_t> valid_index;
   for (size_t i = 0; i < batches.size(); ++i) {
     if (absl::Status status = ValidateReports(batches[i].reports); !status.ok()) {
-      results[i] = status;
+      ingested.results[i] = status;
     } else if (!batches[i].reports.empty()) {
       valid.push_back(&batches[i]);
       valid_index.push_back(i);
     }
   }
+  if (valid.empty()) return ingested;
   try {
     std::vector<std::vector<IngestResult>> stored;
-    if (valid.size() > 1 && IngestInOneTransaction(valid, stored).ok()) {
-      for (size_t k = 0; k < valid.size(); ++k) results[valid_index[k]] = std::move(stored[k]);
-      return results;
+    absl::Status status = IngestInOneTransaction(valid, claims_after, stored, ingested.claims);
+    if (status.ok()) {
+      for (size_t k = 0; k < valid.size(); ++k) ingested.results[valid_index[k]] = std::move(stored[k]);
+      ingested.claimed = static_cast<bool>(claims_after);
+      return ingested;
     }
-    // Alone, or the shared transaction failed: each agent's reports in a
-    // transaction of their own, so that one agent's trouble stays its own.
+    ingested.claims.clear();
+    if (valid.size() == 1 && !claims_after) {
+      ingested.results[valid_index[0]] = status;
+      return ingested;
+    }
+    // The transaction failed: each agent's reports in a transaction of
+    // their own and without claims (left to the scheduler), so that one
+    // agent's trouble, or the claims', stays its own.
+    std::vector<ClaimOutcome> no_claims;
     for (size_t k = 0; k < valid.size(); ++k) {
-      absl::Status status = IngestInOneTransaction({valid[k]}, stored);
-      results[valid_index[k]] = status.ok() ? absl::StatusOr<std::vector<IngestResult>>(std::move(stored[0]))
-                                            : absl::StatusOr<std::vector<IngestResult>>(status);
+      status = IngestInOneTransaction({valid[k]}, {}, stored, no_claims);
+      ingested.results[valid_index[k]] = status.ok()
+                                             ? absl::StatusOr<std::vector<IngestResult>>(std::move(stored[0]))
+                                             : absl::StatusOr<std::vector<IngestResult>>(status);
     }
   } catch (const std::exception& error) {
     const absl::Status failed = absl::InternalError(fmt::format("ingest reports: {}", error.what()));
-    for (size_t index : valid_index) results[index] = failed;
+    for (size_t index : valid_index) {
+      if (ingested.results[index].ok() && ingested.results[index]->empty()) ingested.results[index] = failed;
+    }
+    ingested.claimed = false;
+    ingested.claims.clear();
   }
-  return results;
+  return ingested;
 }
 
 absl::Status PgStore::IngestInOneTransaction(const std::vector<const AgentReports*>& batches,
-                                             std::vector<std::vector<IngestResult>>& results) {
+                                             const ClaimsAfterIngest& claims_after,
+                                             std::vector<std::vector<IngestResult>>& results,
+                                             std::vector<ClaimOutcome>& claims) {
   return Transact(*dispatch_pool_, Describe(batches), [&](pqxx::work& tx) -> absl::Status {
     // The body may run again (a deadlock, a lost connection): start afresh.
     results.assign(batches.size(), {});
+    claims.clear();
     std::vector<IngestItem> items;
     for (size_t i = 0; i < batches.size(); ++i) {
       const AgentReports& batch = *batches[i];
@@ -120,6 +140,10 @@ absl::Status PgStore::IngestInOneTransaction(const std::vector<const AgentReport
       }
     }
     IngestBatch(tx, items, options_);
+    if (!claims_after) return absl::OkStatus();
+    const std::vector<ClaimRequest> requests = claims_after(batches, results);
+    if (requests.empty()) return absl::OkStatus();
+    BENCHD_ASSIGN_OR_RETURN(claims, ClaimInTransaction(tx, requests));
     return absl::OkStatus();
   });
 }

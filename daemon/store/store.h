@@ -163,6 +163,23 @@ struct AgentReports {
   const std::vector<benchd::v1::Report>& reports;
 };
 
+// Called inside an ingest transaction with the batches it stored (the valid
+// ones, in order: pointers into the vector IngestReportsOfAgents was given)
+// and their results; returns the claims to make in it.
+// May be called again if the transaction is rerun.
+using ClaimsAfterIngest = std::function<std::vector<ClaimRequest>(
+    const std::vector<const AgentReports*>& batches, const std::vector<std::vector<IngestResult>>& results)>;
+
+struct IngestedBatches {
+  // One per batch, in order.
+  std::vector<absl::StatusOr<std::vector<IngestResult>>> results;
+  // Whether the transaction that committed made the claims `claims_after`
+  // last returned (it did not when that transaction failed and each agent's
+  // reports were stored alone); `claims` are their outcomes.
+  bool claimed = false;
+  std::vector<ClaimOutcome> claims;
+};
+
 // Runs that were in flight for an agent and are now lost, with the sweeps
 // they belong to (for notifying watchers).
 struct RequeueResult {
@@ -237,8 +254,12 @@ class Store {
   // together. Each agent's result is its own: if the shared transaction
   // fails, each agent's reports are tried again alone, so reports the
   // database refuses (or an invalid one) fail only their agent's entry.
-  [[nodiscard]] virtual std::vector<absl::StatusOr<std::vector<IngestResult>>> IngestReportsOfAgents(
-      const std::vector<AgentReports>& batches) = 0;
+  // `claims_after`, if set, is called in the shared transaction once the
+  // reports are stored; the claims it returns are made in it too (as
+  // ClaimBatch), so the devices those reports freed get their next work
+  // with the same commit.
+  [[nodiscard]] virtual IngestedBatches IngestReportsOfAgents(const std::vector<AgentReports>& batches,
+                                                              const ClaimsAfterIngest& claims_after = {}) = 0;
 
   // The point keys of the sweep's experiments that succeeded.
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) = 0;

@@ -55,6 +55,12 @@ TEST(SweepE2ETest, SmallSweepCompletesAndResultsArePrinted) {
   EXPECT_NE(submit.out.find("8 succeeded, 0 failed"), std::string::npos) << submit.out;
 
   ExpectExactlyOnceResults(cluster, 8, 40);
+  // The one device's next experiment was claimed by the transaction that
+  // stored its last one's success (rows one transaction inserted share their
+  // xmin): all assignments but the first.
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM events a JOIN events s ON s.xmin::text = a.xmin::text "
+                               "AND s.kind = 'run_succeeded' AND s.device = a.device WHERE a.kind = 'run_assigned'"),
+            "7");
 
   CommandResult csv = cluster.Benchctl({"results", "1", "--format", "csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;

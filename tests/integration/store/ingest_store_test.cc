@@ -445,10 +445,72 @@ TEST_F(SharedTransactionTest, AgentsReportsAreStoredInOneTransaction) {
   }
   std::vector<AgentReports> batches;
   for (int i = 0; i < kAgents; ++i) batches.push_back({names[i], reports[i]});
-  for (const auto& result : store_->IngestReportsOfAgents(batches)) ASSERT_TRUE(result.ok()) << result.status();
+  for (const auto& result : store_->IngestReportsOfAgents(batches).results) ASSERT_TRUE(result.ok()) << result.status();
   // Rows written by one transaction carry its id.
   EXPECT_EQ(Value("SELECT count(DISTINCT xmin::text) FROM runs WHERE id IN (" + run_ids + ")"), "1");
   EXPECT_EQ(Value("SELECT count(*) FROM runs WHERE state = 'succeeded'"), std::to_string(kAgents));
+}
+
+// The worker claims the next experiment for a device whose run finished in
+// the transaction that stores the finish (Scheduler::PlanNextRuns).
+TEST_F(SharedTransactionTest, ClaimsAskedForAfterTheReportsAreMadeInTheSameTransaction) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
+  CreateSweep(3);
+  const Claim first = MustClaim("a", "cpu0");
+  auto groups = store_->LoadWorkGroups();
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  const std::vector<benchd::v1::Report> reports = {StartedReport(first.run_id, 1), SucceededReport(first.run_id, 2)};
+  int calls = 0;
+  const auto claim_next = [&](const std::vector<const AgentReports*>& stored,
+                              const std::vector<std::vector<IngestResult>>& results) {
+    ++calls;
+    EXPECT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0]->agent_name, "a");
+    EXPECT_EQ(results[0].size(), 2u);
+    EXPECT_EQ(results[0][1].outcome, IngestOutcome::kStored);
+    // Inside the transaction: the finish is stored.
+    return std::vector<ClaimRequest>{
+        {{"a", "cpu0", "host-cpu"}, {&(*groups)[0]}, "{}", std::chrono::milliseconds(60000)}};
+  };
+  const IngestedBatches ingested = store_->IngestReportsOfAgents({{"a", reports}}, claim_next);
+  ASSERT_TRUE(ingested.results[0].ok()) << ingested.results[0].status();
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(ingested.claimed);
+  ASSERT_EQ(ingested.claims.size(), 1u);
+  ASSERT_TRUE(ingested.claims[0].claim.has_value());
+  const Claim& next = *ingested.claims[0].claim;
+  EXPECT_NE(next.experiment_id, first.experiment_id);
+  EXPECT_EQ(RunValue(first.run_id, "state"), "succeeded");
+  EXPECT_EQ(RunValue(next.run_id, "state || ':' || device"), "assigned:cpu0");
+  // One transaction wrote the finish and the new run.
+  EXPECT_EQ(RunValue(first.run_id, "xmin::text"), RunValue(next.run_id, "xmin::text"));
+}
+
+TEST_F(SharedTransactionTest, WhenTheSharedTransactionFailsNoClaimIsMadeAndEachAgentIsStoredAlone) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("good", {"cpu0"})).ok());
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("bad", {"cpu0"})).ok());
+  CreateSweep(4);
+  const Claim good = MustClaim("good", "cpu0");
+  const Claim bad = MustClaim("bad", "cpu0");
+  auto groups = store_->LoadWorkGroups();
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  benchd::v1::Report refused = SucceededReport(bad.run_id, 1);
+  refused.mutable_run_finished()->mutable_summary()->set_latency_kind(static_cast<benchd::v1::LatencyKind>(70000));
+  const std::vector<benchd::v1::Report> good_reports = {SucceededReport(good.run_id, 1)};
+  const std::vector<benchd::v1::Report> bad_reports = {refused};
+  const auto claim_next = [&](const std::vector<const AgentReports*>&, const std::vector<std::vector<IngestResult>>&) {
+    return std::vector<ClaimRequest>{
+        {{"good", "cpu0", "host-cpu"}, {&(*groups)[0]}, "{}", std::chrono::milliseconds(60000)}};
+  };
+  const IngestedBatches ingested =
+      store_->IngestReportsOfAgents({{"good", good_reports}, {"bad", bad_reports}}, claim_next);
+  EXPECT_TRUE(ingested.results[0].ok()) << ingested.results[0].status();
+  EXPECT_FALSE(ingested.results[1].ok());
+  EXPECT_FALSE(ingested.claimed);
+  EXPECT_TRUE(ingested.claims.empty());
+  EXPECT_EQ(RunValue(good.run_id, "state"), "succeeded");
+  // The claim was rolled back with the shared transaction: the two runs only.
+  EXPECT_EQ(Value("SELECT count(*) FROM runs"), "2");
 }
 
 // Agents' reports stored together: each agent's result is its own, and a
@@ -481,7 +543,7 @@ TEST_F(SharedTransactionTest, AgentsStoredTogetherGetTheirOwnResults) {
   }
   std::vector<AgentReports> batches;
   for (int i = 0; i < kAgents; ++i) batches.push_back({names[i], reports[i]});
-  const auto results = store_->IngestReportsOfAgents(batches);
+  const auto results = store_->IngestReportsOfAgents(batches).results;
   ASSERT_EQ(results.size(), static_cast<size_t>(kAgents));
   for (int i = 0; i < kAgents; ++i) {
     if (i == kRefused || i == kInvalid) {
