@@ -348,6 +348,8 @@ const std::vector<Statement>& Statements() {
       // already so is not rewritten), the events.
       // $2: the run ids; $3: the experiment ids, $4, $5 the least and the
       // greatest (which prune the other sweeps' partitions): see kStartRuns.
+      // The experiments are found by $3 alone: joined to the records, a
+      // generic plan looped over all records for each experiment.
       // `start`: the batch also started the run (a short run's RunStarted
       // and RunFinished arrive together), at `started_at`: one update of the
       // run, and its run_started event.
@@ -378,7 +380,7 @@ run AS (
   FROM x WHERE r.id = x.run_id AND r.id = ANY ($2::bigint[])),
 experiment AS (
   UPDATE experiments e SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
-  FROM x WHERE e.id = x.experiment_id AND e.id = ANY ($3::bigint[]) AND e.id >= $4 AND e.id <= $5),
+  WHERE e.id = ANY ($3::bigint[]) AND e.id >= $4 AND e.id <= $5),
 logged AS (
   INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)
   SELECT k.kind, x.sweep_id, x.experiment_id, x.run_id, x.agent, x.device, k.message
