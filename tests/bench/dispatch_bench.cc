@@ -24,13 +24,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <functional>
-#include <queue>
-#include <random>
 #include <cstdio>
+#include <exception>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <queue>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -115,13 +116,19 @@ class SyntheticAgent {
     stream_->Write(hello);
     std::thread finisher;
     if (run_time_.count() > 0) finisher = std::thread([this] { FinishDueRuns(); });
-    ReadLoop();
+    std::exception_ptr failed;
+    try {
+      ReadLoop();
+    } catch (...) {
+      failed = std::current_exception();
+    }
     {
       std::lock_guard lock(mutex_);
       done_ = true;
     }
     due_.notify_one();
     if (finisher.joinable()) finisher.join();
+    if (failed) std::rethrow_exception(failed);
     context_.TryCancel();
     stream_->Finish();
     std::lock_guard lock(shared_.mutex);
