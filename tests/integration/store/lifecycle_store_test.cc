@@ -284,6 +284,17 @@ TEST_F(LifecycleTest, EventsAreFilteredAndTheNewestKept) {
   auto of_device = store_->ListEvents({.device = "cpu0"});
   ASSERT_TRUE(of_device.ok());
   EXPECT_EQ(of_device->size(), 1u);
+  // A kind outside the run lifecycle (the partial kind index) and an agent
+  // (no index of its own).
+  auto connected = store_->ListEvents({.kind = "agent_connected"});
+  ASSERT_TRUE(connected.ok());
+  ASSERT_EQ(connected->size(), 1u);
+  EXPECT_EQ((*connected)[0].agent(), "a");
+  auto of_agent = store_->ListEvents({.agent = "a", .limit = 2});
+  ASSERT_TRUE(of_agent.ok());
+  ASSERT_EQ(of_agent->size(), 2u);
+  EXPECT_EQ((*of_agent)[1].id(), all->back().id());
+  EXPECT_EQ((*of_agent)[1].kind(), "run_assigned");
 }
 
 }  // namespace
