@@ -302,7 +302,7 @@ const std::vector<Statement>& Statements() {
       {kLoseExpiredRuns, LoseRuns("lease_expires_at < now()", "$1")},
 
       // Every run a batch of reports names, locked in id order: batches of
-      // several agents (group commit) and other coordinators' batches lock
+      // several agents (one transaction) and other coordinators' batches lock
       // in the same order, so they cannot deadlock. The experiment is looked
       // up per run (OFFSET 0 keeps the planner from making it a join, which
       // a generic plan guessing the array's size may do by reading every
