@@ -20,8 +20,8 @@
 // commit, so a busy device's next experiment comes with that commit rather
 // than a transaction later.
 // Thread-safety: Kick, WorkChanged, RunEnded, FreeAfterReload, PlanNextRuns,
-// StartRuns and Stop are thread-safe; RunOnce is for the scheduler thread (or a test with
-// no thread started).
+// StartRuns and Stop are thread-safe; RunOnce is for the scheduler thread
+// (or a test with no thread started).
 
 #include <atomic>
 #include <chrono>

@@ -367,6 +367,15 @@ class SharedTransactionTest : public PgStoreTest {
   std::string RunValue(int64_t run_id, const std::string& column) {
     return Value("SELECT " + column + " FROM runs WHERE id = " + std::to_string(run_id));
   }
+  // Agents agent-0 ... with one device, cpu0, each.
+  std::vector<std::string> RegisterAgents(int count) {
+    std::vector<std::string> names;
+    for (int i = 0; i < count; ++i) {
+      names.push_back("agent-" + std::to_string(i));
+      EXPECT_TRUE(store_->RegisterAgent(MakeHello(names.back(), {"cpu0"})).ok());
+    }
+    return names;
+  }
   std::string DeviceFailures(const std::string& agent, const std::string& device) {
     return Value("SELECT d.consecutive_failures FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.name = '" +
                  agent + "' AND d.name = '" + device + "'");
@@ -430,11 +439,7 @@ TEST_F(SharedTransactionTest, ASuccessAndAFailureOnOneDeviceCountInTheOrderTheyC
 
 TEST_F(SharedTransactionTest, AgentsReportsAreStoredInOneTransaction) {
   constexpr int kAgents = 4;
-  std::vector<std::string> names;
-  for (int i = 0; i < kAgents; ++i) {
-    names.push_back("agent-" + std::to_string(i));
-    ASSERT_TRUE(store_->RegisterAgent(MakeHello(names[i], {"cpu0"})).ok());
-  }
+  const std::vector<std::string> names = RegisterAgents(kAgents);
   CreateSweep(kAgents);
   std::vector<std::vector<benchd::v1::Report>> reports;
   std::string run_ids;
@@ -518,11 +523,7 @@ TEST_F(SharedTransactionTest, WhenTheSharedTransactionFailsNoClaimIsMadeAndEachA
 // nothing of its own.
 TEST_F(SharedTransactionTest, AgentsStoredTogetherGetTheirOwnResults) {
   constexpr int kAgents = 6;
-  std::vector<std::string> names;
-  for (int i = 0; i < kAgents; ++i) {
-    names.push_back("agent-" + std::to_string(i));
-    ASSERT_TRUE(store_->RegisterAgent(MakeHello(names[i], {"cpu0"})).ok());
-  }
+  const std::vector<std::string> names = RegisterAgents(kAgents);
   CreateSweep(kAgents);
   std::vector<Claim> claims;
   for (int i = 0; i < kAgents; ++i) claims.push_back(MustClaim(names[i], "cpu0"));
