@@ -1,5 +1,7 @@
 #include "cli/coordinator_client.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "cli/output/format.h"
@@ -105,25 +107,38 @@ absl::StatusOr<std::vector<v1::Sweep>> CoordinatorClient::ListSweeps() const {
 
 absl::StatusOr<std::vector<v1::Experiment>> CoordinatorClient::ListExperiments(
     int64_t sweep_id) const {
+  std::vector<v1::Experiment> experiments;
   v1::ListExperimentsRequest request;
   request.set_sweep_id(sweep_id);
-  BENCHD_ASSIGN_OR_RETURN(
-      v1::ListExperimentsResponse response,
-      Unary<v1::ListExperimentsResponse>([&](grpc::ClientContext* context, auto* out) {
-        return stub_->ListExperiments(context, request, out);
-      }));
-  return std::vector<v1::Experiment>(response.experiments().begin(), response.experiments().end());
+  request.set_page_size(kPageSize);
+  do {
+    BENCHD_ASSIGN_OR_RETURN(
+        v1::ListExperimentsResponse response,
+        Unary<v1::ListExperimentsResponse>([&](grpc::ClientContext* context, auto* out) {
+          return stub_->ListExperiments(context, request, out);
+        }));
+    std::move(response.mutable_experiments()->begin(), response.mutable_experiments()->end(),
+              std::back_inserter(experiments));
+    request.set_after_experiment_id(response.next_after_experiment_id());
+  } while (request.after_experiment_id() != 0);
+  return experiments;
 }
 
 absl::StatusOr<std::vector<v1::Result>> CoordinatorClient::QueryResults(int64_t sweep_id) const {
+  std::vector<v1::Result> results;
   v1::QueryResultsRequest request;
   request.set_sweep_id(sweep_id);
-  BENCHD_ASSIGN_OR_RETURN(
-      v1::QueryResultsResponse response,
-      Unary<v1::QueryResultsResponse>([&](grpc::ClientContext* context, auto* out) {
-        return stub_->QueryResults(context, request, out);
-      }));
-  return std::vector<v1::Result>(response.results().begin(), response.results().end());
+  request.set_page_size(kPageSize);
+  do {
+    BENCHD_ASSIGN_OR_RETURN(
+        v1::QueryResultsResponse response,
+        Unary<v1::QueryResultsResponse>([&](grpc::ClientContext* context, auto* out) {
+          return stub_->QueryResults(context, request, out);
+        }));
+    std::move(response.mutable_results()->begin(), response.mutable_results()->end(), std::back_inserter(results));
+    request.set_after_experiment_id(response.next_after_experiment_id());
+  } while (request.after_experiment_id() != 0);
+  return results;
 }
 
 absl::StatusOr<std::vector<v1::Agent>> CoordinatorClient::ListAgents() const {

@@ -61,10 +61,14 @@ class CoordinatorClient {
   [[nodiscard]] absl::StatusOr<int64_t> RerunSweep(int64_t sweep_id) const;
   [[nodiscard]] absl::StatusOr<benchd::v1::Sweep> GetSweep(int64_t sweep_id) const;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() const;
+  // All of the sweep's experiments (results), fetched a page at a time: a
+  // large sweep's would not fit in one message.
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(
       int64_t sweep_id) const;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Result>> QueryResults(
       int64_t sweep_id) const;
+  // Experiments (results) per request.
+  static constexpr int kPageSize = 10'000;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Agent>> ListAgents() const;
 
   // Cancels the sweep's pending experiments and stops its running ones.

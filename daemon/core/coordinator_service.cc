@@ -21,6 +21,17 @@ grpc::Status RequirePositiveId(int64_t id, const char* what) {
   return grpc::Status::OK;
 }
 
+// A page of experiments or results; pages above kMaxPageSize could exceed
+// the message size limit.
+absl::StatusOr<Page> PageOf(int64_t after_experiment_id, int32_t page_size) {
+  constexpr int32_t kMaxPageSize = 50'000;
+  if (after_experiment_id < 0) return absl::InvalidArgumentError("after_experiment_id must not be negative");
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError("page_size must be 0 (all) to " + std::to_string(kMaxPageSize));
+  }
+  return Page{after_experiment_id, page_size};
+}
+
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog,
@@ -126,8 +137,13 @@ grpc::Status CoordinatorServiceImpl::ListExperiments(grpc::ServerContext*,
                                                      benchd::v1::ListExperimentsResponse* response) {
   if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
   if (auto sweep = store_.GetSweep(request->sweep_id()); !sweep.ok()) return ToGrpcStatus(sweep.status());
-  auto experiments = store_.ListExperiments(request->sweep_id());
+  auto page = PageOf(request->after_experiment_id(), request->page_size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  auto experiments = store_.ListExperiments(request->sweep_id(), *page);
   if (!experiments.ok()) return ToGrpcStatus(experiments.status());
+  if (page->limit > 0 && experiments->size() == static_cast<size_t>(page->limit)) {
+    response->set_next_after_experiment_id(experiments->back().id());
+  }
   for (auto& experiment : *experiments) *response->add_experiments() = std::move(experiment);
   return grpc::Status::OK;
 }
@@ -136,8 +152,13 @@ grpc::Status CoordinatorServiceImpl::QueryResults(grpc::ServerContext*, const be
                                                   benchd::v1::QueryResultsResponse* response) {
   if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
   if (auto sweep = store_.GetSweep(request->sweep_id()); !sweep.ok()) return ToGrpcStatus(sweep.status());
-  auto results = store_.QueryResults(request->sweep_id());
+  auto page = PageOf(request->after_experiment_id(), request->page_size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  auto results = store_.QueryResults(request->sweep_id(), *page);
   if (!results.ok()) return ToGrpcStatus(results.status());
+  if (page->limit > 0 && results->size() == static_cast<size_t>(page->limit)) {
+    response->set_next_after_experiment_id(results->back().experiment_id());
+  }
   for (auto& result : *results) *response->add_results() = std::move(result);
   return grpc::Status::OK;
 }

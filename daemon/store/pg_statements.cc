@@ -152,25 +152,30 @@ const std::vector<Statement>& Statements() {
       {kSweepById, SweepWithProgress("WHERE s.id = $1")},
       {kAllSweeps, SweepWithProgress("ORDER BY s.id")},
       {kSweepExists, "SELECT 1 FROM sweeps WHERE id = $1"},
+      // A page of a sweep's experiments: those after id $2, at most $3
+      // (NULL: all), in id order (the sweep's block of ids prunes the other
+      // partitions).
       {kExperimentsOfSweep,
-       "SELECT id, sweep_id, ordinal, platform, parameters::text, state, attempts, error, config_key, "
-       "point_key, " + Unschedulable() + "\n"
-       "FROM experiments e WHERE sweep_id = $1 ORDER BY ordinal"},
+       "SELECT e.id, e.sweep_id, e.ordinal, e.platform, e.parameters::text, e.state, e.attempts, e.error,\n"
+       "       e.config_key, e.point_key, " + Unschedulable() + "\n"
+       "FROM sweeps s JOIN experiments e ON " + InIdBlock("e", "s") + "\n"
+       "WHERE s.id = $1 AND e.sweep_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"},
       // DISTINCT ON guards against a second succeeded run of one experiment,
       // which the state machine should never produce: the newest wins.
+      // Paged as kExperimentsOfSweep.
       {kResultsOfSweep,
-       "SELECT DISTINCT ON (e.ordinal) e.id, r.id, e.parameters::text, r.latency_kind,\n"
+       "SELECT DISTINCT ON (e.id) e.id, r.id, e.parameters::text, r.latency_kind,\n"
        "       r.latency_count, r.mean_us, r.std_us, r.min_us, r.max_us, r.median_us,\n"
        "       r.p90_us, r.p95_us, r.p99_us, r.ci95_low_us, r.ci95_high_us, r.fps, r.gops,\n"
        "       r.inferences, r.environment::text, r.agent, r.device,\n"
        "       (SELECT count(*) FROM latency_samples ls WHERE ls.run_id = r.id), r.measurement::text\n"
-       "FROM experiments e JOIN runs r ON r.experiment_id = e.id\n"
-       "WHERE e.sweep_id = $1 AND e.state = 'succeeded' AND r.state = 'succeeded'\n"
-       "ORDER BY e.ordinal, r.id DESC"},
-      {kMetricsOfSweep,
-       "SELECT m.run_id, m.name, m.value, m.unit FROM run_metrics m\n"
-       "JOIN runs r ON r.id = m.run_id JOIN experiments e ON e.id = r.experiment_id\n"
-       "WHERE e.sweep_id = $1 AND r.state = 'succeeded' ORDER BY m.run_id, m.position"},
+       "FROM sweeps s JOIN experiments e ON " + InIdBlock("e", "s") + "\n"
+       "JOIN runs r ON r.experiment_id = e.id\n"
+       "WHERE s.id = $1 AND e.sweep_id = $1 AND e.id > $2 AND e.state = 'succeeded' AND r.state = 'succeeded'\n"
+       "ORDER BY e.id, r.id DESC LIMIT $3"},
+      {kMetricsOfRuns,
+       "SELECT run_id, name, value, unit FROM run_metrics WHERE run_id = ANY ($1::bigint[])\n"
+       "ORDER BY run_id, position"},
 
       {kUpsertAgent,
        "INSERT INTO agents (name, hostname, version, connected, last_seen)\n"

@@ -1,5 +1,6 @@
 #include "daemon/store/pg_store.h"
 
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -56,6 +57,11 @@ absl::StatusOr<benchd::v1::Sweep> SelectSweep(pqxx::work& tx, int64_t sweep_id) 
   const pqxx::result rows = tx.exec_prepared(sql::kSweepById, sweep_id);
   if (rows.empty()) return absl::NotFoundError("no such sweep");
   return SweepFromRow(rows[0]);
+}
+
+// LIMIT NULL is no limit.
+std::optional<int> LimitOf(const Page& page) {
+  return page.limit > 0 ? std::optional<int>(page.limit) : std::nullopt;
 }
 
 absl::Status RequireSweep(pqxx::work& tx, int64_t sweep_id) {
@@ -136,10 +142,11 @@ absl::StatusOr<benchd::v1::SweepProgress> PgStore::GetProgress(int64_t sweep_id)
                   });
 }
 
-absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int64_t sweep_id) {
+absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int64_t sweep_id, const Page& page) {
   return Transact(*pool_, fmt::format("list experiments of sweep {}", sweep_id),
                   [&](pqxx::work& tx) -> absl::StatusOr<std::vector<benchd::v1::Experiment>> {
-                    const pqxx::result rows = tx.exec_prepared(sql::kExperimentsOfSweep, sweep_id);
+                    const pqxx::result rows =
+                        tx.exec_prepared(sql::kExperimentsOfSweep, sweep_id, page.after_id, LimitOf(page));
                     if (rows.empty()) BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
                     std::vector<benchd::v1::Experiment> experiments;
                     experiments.reserve(rows.size());
@@ -165,11 +172,11 @@ absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int
                   });
 }
 
-absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sweep_id) {
+absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sweep_id, const Page& page) {
   return Transact(
       *pool_, fmt::format("query results of sweep {}", sweep_id),
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<benchd::v1::Result>> {
-        const pqxx::result rows = tx.exec_prepared(sql::kResultsOfSweep, sweep_id);
+        const pqxx::result rows = tx.exec_prepared(sql::kResultsOfSweep, sweep_id, page.after_id, LimitOf(page));
         if (rows.empty()) BENCHD_RETURN_IF_ERROR(RequireSweep(tx, sweep_id));
         std::vector<benchd::v1::Result> results;
         std::unordered_map<int64_t, size_t> index_of_run;
@@ -208,7 +215,9 @@ absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sw
           index_of_run[result.run_id()] = results.size();
           results.push_back(std::move(result));
         }
-        for (const auto& row : tx.exec_prepared(sql::kMetricsOfSweep, sweep_id)) {
+        std::vector<int64_t> run_ids;
+        for (const auto& [run_id, index] : index_of_run) run_ids.push_back(run_id);
+        for (const auto& row : tx.exec_prepared(sql::kMetricsOfRuns, Int64ArrayText(run_ids))) {
           auto it = index_of_run.find(row[0].as<int64_t>());
           if (it == index_of_run.end()) continue;  // a run that lost to a newer one
           auto& metric = *results[it->second].mutable_summary()->add_extra();

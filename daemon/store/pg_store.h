@@ -63,10 +63,10 @@ class PgStore final : public Store {
   // `unschedulable` costs a check against every registered device per
   // pending experiment.
   [[nodiscard]] absl::StatusOr<benchd::v1::SweepProgress> GetProgress(int64_t sweep_id) override;
-  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(
-      int64_t sweep_id) override;
-  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Result>> QueryResults(
-      int64_t sweep_id) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(int64_t sweep_id,
+                                                                                    const Page& page = {}) override;
+  [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Result>> QueryResults(int64_t sweep_id,
+                                                                            const Page& page = {}) override;
 
   [[nodiscard]] absl::StatusOr<RequeueResult> RegisterAgent(
       const benchd::v1::Hello& hello) override;

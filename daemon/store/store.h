@@ -130,6 +130,13 @@ struct CancelResult {
   std::vector<StoppedRun> stopped;
 };
 
+// Part of a sweep's experiments or results: those after experiment
+// `after_id`, at most `limit` (0: all).
+struct Page {
+  int64_t after_id = 0;
+  int limit = 0;
+};
+
 struct EventFilter {
   int64_t sweep_id = 0;
   int64_t run_id = 0;
@@ -196,12 +203,14 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<benchd::v1::Sweep> GetSweep(int64_t sweep_id) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() = 0;
   [[nodiscard]] virtual absl::StatusOr<benchd::v1::SweepProgress> GetProgress(int64_t sweep_id) = 0;
+  // The sweep's experiments in id order (the order they were expanded in),
+  // those of `page`.
   [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(
-      int64_t sweep_id) = 0;
+      int64_t sweep_id, const Page& page = {}) = 0;
   // The successful run of each succeeded experiment of the sweep, in
-  // experiment order.
+  // experiment id order, those of `page`.
   [[nodiscard]] virtual absl::StatusOr<std::vector<benchd::v1::Result>> QueryResults(
-      int64_t sweep_id) = 0;
+      int64_t sweep_id, const Page& page = {}) = 0;
 
   // Records the agent and its devices (upserting by name), marks it
   // connected, and marks lost every unfinished run assigned to it whose id is

@@ -1,5 +1,6 @@
 #include <google/protobuf/util/message_differencer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -86,6 +87,49 @@ TEST_F(PgStoreTest, GetSweepAndListSweepsReportProgress) {
   auto progress = store_->GetProgress(second);
   ASSERT_TRUE(progress.ok());
   EXPECT_EQ(progress->total(), 2);
+}
+
+// Pages by experiment id: what a large sweep's listing is fetched in.
+TEST_F(PgStoreTest, ExperimentsAndResultsComeInPagesInIdOrder) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
+  CreateSweep(2);  // another sweep's experiments must not show
+  const int64_t sweep_id = CreateSweep(5);
+  auto all = store_->ListExperiments(sweep_id);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 5u);
+  std::vector<int64_t> paged;
+  for (int64_t after = 0;;) {
+    auto page = store_->ListExperiments(sweep_id, {.after_id = after, .limit = 2});
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_LE(page->size(), 2u);
+    for (const auto& experiment : *page) paged.push_back(experiment.id());
+    if (page->size() < 2) break;
+    after = page->back().id();
+  }
+  std::vector<int64_t> ids;
+  for (const auto& experiment : *all) ids.push_back(experiment.id());
+  EXPECT_EQ(paged, ids);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+
+  // Three of the five succeed, one is still running.
+  for (int succeeded = 0, claims = 0; succeeded < 3 && claims < 7; ++claims) {
+    const Claim claim = MustClaim("a", "cpu0");
+    if (claim.sweep_id != sweep_id) continue;
+    Ingest("a", SucceededReport(claim.run_id, 1));
+    ++succeeded;
+  }
+  MustClaim("a", "cpu0");
+  auto results = store_->QueryResults(sweep_id);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 3u);
+  auto first = store_->QueryResults(sweep_id, {.after_id = 0, .limit = 2});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+  auto rest = store_->QueryResults(sweep_id, {.after_id = first->back().experiment_id(), .limit = 2});
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->front().experiment_id(), results->back().experiment_id());
+  EXPECT_EQ((*first)[0].experiment_id(), (*results)[0].experiment_id());
 }
 
 TEST_F(PgStoreTest, UnknownSweepIsNotFound) {

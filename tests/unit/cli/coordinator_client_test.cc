@@ -110,3 +110,36 @@ TEST(CoordinatorClientTest, SubmitSendsTextAndFileName) {
 
 }  // namespace
 }  // namespace benchd::cli
+
+namespace benchd::cli {
+namespace {
+
+// More than a page of each: the client asks page after page until the last.
+TEST(CoordinatorClientTest, ExperimentsAndResultsOfALargeSweepComeInPages) {
+  constexpr int kCount = 2 * CoordinatorClient::kPageSize + 7;
+  std::vector<benchd::v1::Experiment> experiments(kCount);
+  std::vector<benchd::v1::Result> results(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    experiments[i].set_id(100 + i);
+    experiments[i].set_ordinal(i);
+    results[i].set_experiment_id(100 + i);
+  }
+  FakeCoordinatorServer server;
+  benchd::v1::Sweep sweep;
+  sweep.set_id(4);
+  server.service().AddSweep(sweep, experiments, results);
+  auto client = CoordinatorClient::Connect({server.address(), std::chrono::seconds(5)});
+
+  absl::StatusOr<std::vector<benchd::v1::Experiment>> listed = client->ListExperiments(4);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), static_cast<size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) ASSERT_EQ((*listed)[i].ordinal(), i);
+
+  absl::StatusOr<std::vector<benchd::v1::Result>> queried = client->QueryResults(4);
+  ASSERT_TRUE(queried.ok()) << queried.status();
+  ASSERT_EQ(queried->size(), static_cast<size_t>(kCount));
+  EXPECT_EQ(queried->back().experiment_id(), 100 + kCount - 1);
+}
+
+}  // namespace
+}  // namespace benchd::cli

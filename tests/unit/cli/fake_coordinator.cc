@@ -164,8 +164,15 @@ grpc::Status FakeCoordinatorService::ListExperiments(grpc::ServerContext*,
   if (grpc::Status status = Enter(lock); !status.ok()) return status;
   const SweepData* data = nullptr;
   if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
+  // Paged as benchd pages: by id, page_size at most (0: all). Tests that
+  // leave ids unset get everything in the first page.
   for (const v1::Experiment& experiment : data->experiments) {
+    if (request->after_experiment_id() != 0 && experiment.id() <= request->after_experiment_id()) continue;
     *response->add_experiments() = experiment;
+    if (response->experiments_size() == request->page_size()) {
+      response->set_next_after_experiment_id(experiment.id());
+      break;
+    }
   }
   return grpc::Status::OK;
 }
@@ -177,7 +184,14 @@ grpc::Status FakeCoordinatorService::QueryResults(grpc::ServerContext*,
   if (grpc::Status status = Enter(lock); !status.ok()) return status;
   const SweepData* data = nullptr;
   if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
-  for (const v1::Result& result : data->results) *response->add_results() = result;
+  for (const v1::Result& result : data->results) {
+    if (request->after_experiment_id() != 0 && result.experiment_id() <= request->after_experiment_id()) continue;
+    *response->add_results() = result;
+    if (response->results_size() == request->page_size()) {
+      response->set_next_after_experiment_id(result.experiment_id());
+      break;
+    }
+  }
   return grpc::Status::OK;
 }
 
