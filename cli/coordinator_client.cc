@@ -105,40 +105,42 @@ absl::StatusOr<std::vector<v1::Sweep>> CoordinatorClient::ListSweeps() const {
   return std::vector<v1::Sweep>(response.sweeps().begin(), response.sweeps().end());
 }
 
-absl::StatusOr<std::vector<v1::Experiment>> CoordinatorClient::ListExperiments(
-    int64_t sweep_id) const {
-  std::vector<v1::Experiment> experiments;
-  v1::ListExperimentsRequest request;
-  request.set_sweep_id(sweep_id);
+template <typename Response, typename Request, typename Call, typename Item>
+absl::StatusOr<std::vector<Item>> CoordinatorClient::AllPages(
+    Request request, const Call& call, google::protobuf::RepeatedPtrField<Item>* (Response::*items)()) const {
+  std::vector<Item> all;
   request.set_page_size(kPageSize);
   do {
-    BENCHD_ASSIGN_OR_RETURN(
-        v1::ListExperimentsResponse response,
-        Unary<v1::ListExperimentsResponse>([&](grpc::ClientContext* context, auto* out) {
-          return stub_->ListExperiments(context, request, out);
-        }));
-    std::move(response.mutable_experiments()->begin(), response.mutable_experiments()->end(),
-              std::back_inserter(experiments));
+    BENCHD_ASSIGN_OR_RETURN(Response response, Unary<Response>([&](grpc::ClientContext* context, auto* out) {
+                              return call(context, request, out);
+                            }));
+    std::move((response.*items)()->begin(), (response.*items)()->end(), std::back_inserter(all));
     request.set_after_experiment_id(response.next_after_experiment_id());
   } while (request.after_experiment_id() != 0);
-  return experiments;
+  return all;
+}
+
+absl::StatusOr<std::vector<v1::Experiment>> CoordinatorClient::ListExperiments(
+    int64_t sweep_id) const {
+  v1::ListExperimentsRequest request;
+  request.set_sweep_id(sweep_id);
+  return AllPages(
+      request,
+      [&](grpc::ClientContext* context, const auto& page, auto* out) {
+        return stub_->ListExperiments(context, page, out);
+      },
+      &v1::ListExperimentsResponse::mutable_experiments);
 }
 
 absl::StatusOr<std::vector<v1::Result>> CoordinatorClient::QueryResults(int64_t sweep_id) const {
-  std::vector<v1::Result> results;
   v1::QueryResultsRequest request;
   request.set_sweep_id(sweep_id);
-  request.set_page_size(kPageSize);
-  do {
-    BENCHD_ASSIGN_OR_RETURN(
-        v1::QueryResultsResponse response,
-        Unary<v1::QueryResultsResponse>([&](grpc::ClientContext* context, auto* out) {
-          return stub_->QueryResults(context, request, out);
-        }));
-    std::move(response.mutable_results()->begin(), response.mutable_results()->end(), std::back_inserter(results));
-    request.set_after_experiment_id(response.next_after_experiment_id());
-  } while (request.after_experiment_id() != 0);
-  return results;
+  return AllPages(
+      request,
+      [&](grpc::ClientContext* context, const auto& page, auto* out) {
+        return stub_->QueryResults(context, page, out);
+      },
+      &v1::QueryResultsResponse::mutable_results);
 }
 
 absl::StatusOr<std::vector<v1::Agent>> CoordinatorClient::ListAgents() const {

@@ -106,6 +106,12 @@ class CoordinatorClient {
  private:
   template <typename Response, typename Call>
   absl::StatusOr<Response> Unary(const Call& call) const;
+  // Every item of a paged listing (`request` asked again from each page's
+  // next_after_experiment_id until there is none); `items` names the
+  // response's repeated field.
+  template <typename Response, typename Request, typename Call, typename Item>
+  absl::StatusOr<std::vector<Item>> AllPages(
+      Request request, const Call& call, google::protobuf::RepeatedPtrField<Item>* (Response::*items)()) const;
   absl::Status TranslateError(const grpc::Status& status) const;
 
   std::unique_ptr<benchd::v1::CoordinatorService::StubInterface> stub_;

@@ -21,18 +21,24 @@ grpc::Status RequirePositiveId(int64_t id, const char* what) {
   return grpc::Status::OK;
 }
 
-// A page of experiments or results; pages above kMaxPageSize could exceed
-// the message size limit.
-absl::StatusOr<Page> PageOf(int64_t after_experiment_id, int32_t page_size) {
+}  // namespace
+
+absl::StatusOr<Page> CoordinatorServiceImpl::PageOf(int64_t sweep_id, int64_t after_experiment_id,
+                                                   int32_t page_size) {
+  // Larger pages could exceed the message size limit.
   constexpr int32_t kMaxPageSize = 50'000;
   if (after_experiment_id < 0) return absl::InvalidArgumentError("after_experiment_id must not be negative");
   if (page_size < 0 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError("page_size must be 0 (all) to " + std::to_string(kMaxPageSize));
   }
+  // The first page answers NOT_FOUND as GetSweep words it. GetSweep also
+  // computes the sweep's progress, too costly to repeat for every page; the
+  // store's listing answers NOT_FOUND for later pages of an unknown sweep.
+  if (after_experiment_id == 0) {
+    if (auto sweep = store_.GetSweep(sweep_id); !sweep.ok()) return sweep.status();
+  }
   return Page{after_experiment_id, page_size};
 }
-
-}  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(Store& store, const common::PlatformCatalog& catalog,
                                                Scheduler& scheduler, SweepEvents& events, AgentRegistry& agents,
@@ -136,8 +142,7 @@ grpc::Status CoordinatorServiceImpl::ListExperiments(grpc::ServerContext*,
                                                      const benchd::v1::ListExperimentsRequest* request,
                                                      benchd::v1::ListExperimentsResponse* response) {
   if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
-  if (auto sweep = store_.GetSweep(request->sweep_id()); !sweep.ok()) return ToGrpcStatus(sweep.status());
-  auto page = PageOf(request->after_experiment_id(), request->page_size());
+  auto page = PageOf(request->sweep_id(), request->after_experiment_id(), request->page_size());
   if (!page.ok()) return ToGrpcStatus(page.status());
   auto experiments = store_.ListExperiments(request->sweep_id(), *page);
   if (!experiments.ok()) return ToGrpcStatus(experiments.status());
@@ -151,8 +156,7 @@ grpc::Status CoordinatorServiceImpl::ListExperiments(grpc::ServerContext*,
 grpc::Status CoordinatorServiceImpl::QueryResults(grpc::ServerContext*, const benchd::v1::QueryResultsRequest* request,
                                                   benchd::v1::QueryResultsResponse* response) {
   if (auto status = RequirePositiveId(request->sweep_id(), "sweep_id"); !status.ok()) return status;
-  if (auto sweep = store_.GetSweep(request->sweep_id()); !sweep.ok()) return ToGrpcStatus(sweep.status());
-  auto page = PageOf(request->after_experiment_id(), request->page_size());
+  auto page = PageOf(request->sweep_id(), request->after_experiment_id(), request->page_size());
   if (!page.ok()) return ToGrpcStatus(page.status());
   auto results = store_.QueryResults(request->sweep_id(), *page);
   if (!results.ok()) return ToGrpcStatus(results.status());

@@ -48,6 +48,10 @@ class CoordinatorServiceImpl final : public benchd::v1::CoordinatorService::Serv
                           benchd::v1::ListEventsResponse*) override;
 
  private:
+  // The page a ListExperiments / QueryResults request asks for, after
+  // checking it and (on the first page) that the sweep exists.
+  absl::StatusOr<Page> PageOf(int64_t sweep_id, int64_t after_experiment_id, int32_t page_size);
+
   Store& store_;
   const common::PlatformCatalog& catalog_;
   Scheduler& scheduler_;

@@ -1,5 +1,7 @@
 #include "daemon/store/pg_statements.h"
 
+#include <pqxx/nontransaction>
+
 namespace benchd::daemon::sql {
 namespace {
 

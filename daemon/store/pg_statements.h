@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <pqxx/connection>
-#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 #include <string>
 #include <vector>
