@@ -129,12 +129,26 @@ struct LedgerRows {
   std::vector<std::string> kinds;
 };
 
-// Successful RunFinished reports, written by one statement.
-class SucceededRuns {
+// The runs a batch starts and the successful RunFinished reports, written
+// by one statement with the batch's ledger (sql::kWriteRuns).
+class RunWrites {
  public:
+  void AddStart(const LockedRun& run, const RunStart& start) {
+    run_ids_.push_back(run.id);
+    records_.push_back({{"run_id", run.id},
+                        {"ord", records_.size()},
+                        {"finished", false},
+                        {"start", start.first},
+                        {"started_at", OptionalValue(start.started_at)},
+                        {"sweep_id", run.sweep_id},
+                        {"experiment_id", run.experiment_id},
+                        {"agent", run.agent},
+                        {"device", run.device}});
+  }
+
   // `start`: the run's start, when this batch started it and it is written
-  // here rather than by a statement of its own.
-  void Add(const LockedRun& run, const benchd::v1::RunFinished& done, const std::optional<RunStart>& start) {
+  // with the finish rather than by a record of its own.
+  void AddSuccess(const LockedRun& run, const benchd::v1::RunFinished& done, const std::optional<RunStart>& start) {
     run_ids_.push_back(run.id);
     experiment_ids_.push_back(run.experiment_id);
     const auto& summary = done.summary();
@@ -144,6 +158,7 @@ class SucceededRuns {
     records_.push_back({
         {"run_id", run.id},
         {"ord", records_.size()},
+        {"finished", true},
         {"finished_at", OptionalValue(MicrosFromTimestamp(done.finished_at()))},
         {"environment", JsonText(common::EnvironmentToJson(done.environment()))},
         {"latency_kind", static_cast<int>(summary.latency_kind())},
@@ -186,9 +201,13 @@ class SucceededRuns {
   // `ledger`: the batch's ledger rows, written by the same statement.
   void Flush(pqxx::work& tx, const LedgerRows& ledger = {}) {
     if (records_.empty()) return;
-    const auto [least, greatest] = std::minmax_element(experiment_ids_.begin(), experiment_ids_.end());
-    tx.exec_prepared(sql::kSucceedRuns, RecordsText(records_), Int64ArrayText(run_ids_),
-                     Int64ArrayText(experiment_ids_), *least, *greatest, Int64ArrayText(ledger.run_ids),
+    std::optional<int64_t> least, greatest;
+    if (!experiment_ids_.empty()) {
+      least = *std::min_element(experiment_ids_.begin(), experiment_ids_.end());
+      greatest = *std::max_element(experiment_ids_.begin(), experiment_ids_.end());
+    }
+    tx.exec_prepared(sql::kWriteRuns, RecordsText(records_), Int64ArrayText(run_ids_),
+                     Int64ArrayText(experiment_ids_), least, greatest, Int64ArrayText(ledger.run_ids),
                      Int64ArrayText(ledger.seqs), TextArrayText(ledger.kinds));
     records_ = nlohmann::json::array();
     run_ids_.clear();
@@ -282,28 +301,11 @@ class Batch {
     accepted_.push_back(std::move(accepted));
   }
 
-  void WriteStarts() {
-    if (starts_.empty()) return;
-    nlohmann::json records = nlohmann::json::array();
-    std::vector<int64_t> run_ids;
-    for (const auto& [run_id, start] : starts_) {
-      const LockedRun& run = runs_.at(run_id);
-      run_ids.push_back(run_id);
-      records.push_back({{"run_id", run_id},
-                         {"started_at", OptionalValue(start.started_at)},
-                         {"first", start.first},
-                         {"sweep_id", run.sweep_id},
-                         {"experiment_id", run.experiment_id},
-                         {"agent", run.agent},
-                         {"device", run.device}});
-    }
-    tx_.exec_prepared(sql::kStartRuns, RecordsText(records), Int64ArrayText(run_ids));
-  }
-
   void Write() {
     if (ledger_.run_ids.empty()) return;
-    WriteStarts();
-    SucceededRuns succeeded;
+    // Starts first: a failure below is written after them.
+    RunWrites writes;
+    for (const auto& [run_id, start] : starts_) writes.AddStart(runs_.at(run_id), start);
     std::vector<int64_t> renew;
     for (const Accepted& accepted : accepted_) {
       const Report& report = *accepted.item->report;
@@ -325,9 +327,9 @@ class Batch {
           StoreReconfiguration(tx_, run, done.environment());
           if (done.succeeded()) {
             StoreRunMetrics(tx_, run, done.summary());
-            succeeded.Add(run, done, accepted.start);
+            writes.AddSuccess(run, done, accepted.start);
           } else {
-            succeeded.Flush(tx_);
+            writes.Flush(tx_);
             result.device_quarantined = StoreRunFailed(tx_, run, done, options_);
           }
           break;
@@ -340,11 +342,11 @@ class Batch {
       // the lease itself; a finished run needs none).
       if (!report.has_run_started() && Active(run)) renew.push_back(run.id);
     }
-    if (succeeded.empty()) {
+    if (writes.empty()) {
       tx_.exec_prepared(sql::kLedgerReports, Int64ArrayText(ledger_.run_ids), Int64ArrayText(ledger_.seqs),
                         TextArrayText(ledger_.kinds));
     } else {
-      succeeded.Flush(tx_, ledger_);
+      writes.Flush(tx_, ledger_);
     }
     if (!renew.empty()) tx_.exec_prepared(sql::kRenewRunLeases, Int64ArrayText(SortedUnique(std::move(renew))));
   }

@@ -331,41 +331,29 @@ const std::vector<Statement>& Statements() {
        "UPDATE runs r SET lease_expires_at = " + RenewedLease("r.lease_ms") + "\n"
        "FROM experiments e, run_settings rs\n"
        "WHERE r.id = ANY ($1::bigint[]) AND e.id = r.experiment_id AND rs.id = e.settings_id"},
-      // $1: [{run_id, started_at, first, sweep_id, experiment_id, agent,
-      // device}], one per run; $2: their run ids. Starting renews the lease; a
-      // run's first start sets its start time and logs the event.
-      // The records' count is unknown to the planner (it guesses 100); the
-      // id arrays make it find the rows by index, as a generic plan must
-      // when the tables grow.
-      {kStartRuns,
-       "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id bigint, started_at bigint,\n"
-       "             first boolean, sweep_id bigint, experiment_id bigint, agent text, device text)),\n"
-       "started AS (\n"
-       "  UPDATE runs r SET state = 'running',\n"
-       "    started_at = CASE WHEN x.first THEN " + AgentTime("x.started_at") + " ELSE r.started_at END,\n"
-       "    lease_expires_at = now() + r.lease_ms * interval '1 millisecond'\n"
-       "  FROM x WHERE r.id = x.run_id AND r.id = ANY ($2::bigint[]))\n"
-       "INSERT INTO events (kind, sweep_id, experiment_id, run_id, agent, device, message)\n"
-       "SELECT 'run_started', sweep_id, experiment_id, run_id, agent, device, 'run ' || run_id || ' started'\n"
-       "FROM x WHERE first ORDER BY run_id"},
-      // $1: one record per successful RunFinished (pg_ingest_batch.cc): the
-      // runs' summaries, their experiments succeeded, their devices' failure
-      // counts reset and configurations recorded (config_key; NULL keeps
-      // it; a device's last run in the batch, by `ord`, wins; a device row
-      // already so is not rewritten), the events.
-      // $2: the run ids; $3: the experiment ids, $4, $5 the least and the
-      // greatest (which prune the other sweeps' partitions): see kStartRuns.
-      // The experiments are found by $3 alone: joined to the records, a
-      // generic plan looped over all records for each experiment.
-      // `start`: the batch also started the run (a short run's RunStarted
-      // and RunFinished arrive together), at `started_at`: one update of the
-      // run, and its run_started event.
-      // $6-$8: ledger rows as kLedgerReports (empty arrays for none): the
-      // batch's ledger rides along with its last successes, one round trip
-      // less per transaction.
-      {kSucceedRuns,
+      // $1: one record per run the batch starts or finishes successfully
+      // (pg_ingest_batch.cc), in the order their events are logged (`ord`).
+      // A started run (`finished` false) is running and its lease renewed;
+      // its first start (`start`) sets its start time (`started_at`) and logs
+      // run_started. A succeeded run gets its summary, its experiment
+      // succeeds, its device's failure count is reset and its configuration
+      // recorded (config_key; NULL keeps it; a device's last run in the
+      // batch, by `ord`, wins; a device row already so is not rewritten),
+      // and its events are logged; `start` on a succeeded run: the batch
+      // also started it (a short run's RunStarted and RunFinished arrive
+      // together), so it is updated once.
+      // $2: the run ids; $3: the succeeded runs' experiment ids, $4, $5 the
+      // least and the greatest (which prune the other sweeps' partitions;
+      // NULL when none succeeded). The records' count is unknown to the
+      // planner (it guesses 100); the id arrays make it find the rows by
+      // index, as a generic plan must when the tables grow (joined to the
+      // records, a generic plan looped over all records per experiment).
+      // $6-$8: ledger rows as kLedgerReports (empty arrays for none).
+      // Starts, successes and the ledger in one statement: one round trip
+      // per transaction instead of three.
+      {kWriteRuns,
        R"sql(WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-    run_id bigint, ord int, finished_at bigint, environment text, latency_kind smallint,
+    run_id bigint, ord int, finished boolean, finished_at bigint, environment text, latency_kind smallint,
     latency_count bigint, mean_us float8, std_us float8, min_us float8, max_us float8,
     median_us float8, p90_us float8, p95_us float8, p99_us float8, ci95_low_us float8,
     ci95_high_us float8, fps float8, gops float8, inferences bigint, config_key text, agent text,
@@ -374,6 +362,11 @@ const std::vector<Statement>& Statements() {
     measurement text, start boolean, started_at bigint)),
 ledger AS (
   INSERT INTO run_reports (run_id, seq, kind) SELECT * FROM unnest($6::bigint[], $7::bigint[], $8::text[])),
+started AS (
+  UPDATE runs r SET state = 'running',
+    started_at = CASE WHEN x.start THEN )sql" + AgentTime("x.started_at") + R"sql( ELSE r.started_at END,
+    lease_expires_at = now() + r.lease_ms * interval '1 millisecond'
+  FROM x WHERE r.id = x.run_id AND NOT x.finished AND r.id = ANY ($2::bigint[])),
 run AS (
   UPDATE runs r SET state = 'succeeded', finished_at = )sql" + AgentTime("x.finished_at") + R"sql(,
     environment = x.environment::jsonb, error = '', failure_kind = NULL, latency_kind = x.latency_kind,
@@ -384,7 +377,7 @@ run AS (
     energy_per_inference_j = x.energy_j, dynamic_energy_per_inference_j = x.dynamic_energy_j,
     repeat_count = x.repeat_count, warnings = x.warnings, measurement = x.measurement::jsonb,
     started_at = CASE WHEN x.start THEN )sql" + AgentTime("x.started_at") + R"sql( ELSE r.started_at END
-  FROM x WHERE r.id = x.run_id AND r.id = ANY ($2::bigint[])),
+  FROM x WHERE r.id = x.run_id AND x.finished AND r.id = ANY ($2::bigint[])),
 experiment AS (
   UPDATE experiments e SET state = 'succeeded', error = '', failure_kind = NULL, updated_at = now()
   WHERE e.id = ANY ($3::bigint[]) AND e.id >= $4 AND e.id <= $5),
@@ -394,10 +387,11 @@ logged AS (
   FROM x CROSS JOIN LATERAL (VALUES (0, 'run_started', 'run ' || x.run_id || ' started'),
                                     (1, 'measurement_warning', x.warnings), (2, 'run_succeeded', x.message))
     AS k(n, kind, message)
-  WHERE (k.n = 0 AND x.start) OR (k.n = 1 AND x.warnings <> '') OR k.n = 2
+  WHERE (k.n = 0 AND x.start) OR (x.finished AND ((k.n = 1 AND x.warnings <> '') OR k.n = 2))
   ORDER BY x.ord, k.n),
 device AS (
-  SELECT DISTINCT ON (agent, device) agent, device, config_key FROM x ORDER BY agent, device, ord DESC)
+  SELECT DISTINCT ON (agent, device) agent, device, config_key FROM x WHERE x.finished
+  ORDER BY agent, device, ord DESC)
 UPDATE devices d SET consecutive_failures = 0, config_key = coalesce(device.config_key, d.config_key)
 FROM agents a, device WHERE a.id = d.agent_id AND a.name = device.agent AND d.name = device.device
   AND (d.consecutive_failures <> 0 OR d.config_key IS DISTINCT FROM coalesce(device.config_key, d.config_key)))sql"},

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "spdlog/fmt/fmt.h"
 #include "tests/integration/store/store_fixture.h"
 
 namespace benchd::daemon {
@@ -401,6 +402,43 @@ TEST_F(SharedTransactionTest, AShortRunsStartAndFinishInOneBatchAreStoredWithBot
   EXPECT_EQ((*results)[0].outcome, IngestOutcome::kDuplicate);
   EXPECT_EQ((*results)[1].outcome, IngestOutcome::kDuplicate);
   EXPECT_EQ(Value("SELECT count(*) FROM events WHERE run_id = " + std::to_string(claim.run_id)), "3");
+}
+
+// Starts, successes and the ledger are written by one statement, a failure
+// after them: each run ends as it would alone, and the events keep the
+// batch's order (unfolded starts, then successes, then the failure).
+TEST_F(SharedTransactionTest, StartsSuccessesAndAFailureOfDifferentRunsInOneBatch) {
+  ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0", "cpu1", "cpu2", "cpu3"})).ok());
+  CreateSweep(4);
+  const Claim started = MustClaim("a", "cpu0");
+  const Claim short_run = MustClaim("a", "cpu1");
+  const Claim finishing = MustClaim("a", "cpu2");
+  const Claim failing = MustClaim("a", "cpu3");
+  Ingest("a", StartedReport(finishing.run_id, 1));
+  ASSERT_TRUE(db_.Query("UPDATE runs SET lease_expires_at = now() + interval '1 second'").ok());
+  auto results = store_->IngestReports(
+      "a", {StartedReport(started.run_id, 1), StartedReport(short_run.run_id, 1),
+            SucceededReport(short_run.run_id, 2), SucceededReport(finishing.run_id, 2),
+            StartedReport(failing.run_id, 1),
+            FailedReport(failing.run_id, 2, benchd::v1::FAILURE_KIND_MEASUREMENT, "model does not fit")});
+  ASSERT_TRUE(results.ok()) << results.status();
+  for (const IngestResult& result : *results) EXPECT_EQ(result.outcome, IngestOutcome::kStored);
+  EXPECT_EQ(RunValue(started.run_id, "state"), "running");
+  EXPECT_EQ(RunValue(started.run_id, "started_at IS NOT NULL"), "t");
+  EXPECT_GT(std::stod(RunValue(started.run_id, "extract(epoch FROM lease_expires_at - now())")), 30);
+  EXPECT_EQ(RunValue(short_run.run_id, "state"), "succeeded");
+  EXPECT_EQ(RunValue(short_run.run_id, "started_at IS NOT NULL AND started_at <= finished_at"), "t");
+  EXPECT_EQ(RunValue(finishing.run_id, "state"), "succeeded");
+  EXPECT_EQ(RunValue(failing.run_id, "state"), "failed");
+  EXPECT_EQ(RunValue(failing.run_id, "started_at IS NOT NULL"), "t");
+  EXPECT_EQ(Value("SELECT string_agg(state, ',' ORDER BY id) FROM experiments"), "running,succeeded,succeeded,failed");
+  EXPECT_EQ(Value("SELECT count(*) FROM run_reports"), "7");
+  EXPECT_EQ(Value("SELECT string_agg(kind || ':' || run_id, ',' ORDER BY id) FROM events WHERE kind NOT IN "
+                  "('run_assigned') AND id > (SELECT max(id) FROM events WHERE kind = 'run_started' AND run_id = " +
+                  std::to_string(finishing.run_id) + ")"),
+            fmt::format("run_started:{0},run_started:{3},run_started:{1},run_succeeded:{1},run_succeeded:{2},"
+                        "run_failed:{3}",
+                        started.run_id, short_run.run_id, finishing.run_id, failing.run_id));
 }
 
 TEST_F(SharedTransactionTest, AReportAfterItsRunFinishedInTheSameBatchIsRejected) {
