@@ -457,7 +457,7 @@ void PrepareAll(pqxx::connection& connection) {
 
 void PrepareForKeyLookups(pqxx::connection& connection) {
   PrepareAll(connection);
-  pqxx::nontransaction(connection).exec("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan");
+  pqxx::nontransaction(connection).exec("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; SET jit = off");
 }
 
 const CopyTarget& ExperimentsCopy() {

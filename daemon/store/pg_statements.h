@@ -97,6 +97,9 @@ void PrepareAll(pqxx::connection& connection);
 // the run lock and the successes' statement cost more than running them
 // (0.13 and 0.39 ms against 0.03 and 0.15; pg_stat_statements with
 // track_planning, one device: dispatch 430 -> 610 experiments/s).
+// And JIT is off: a generic plan's row estimates are guesses, which with
+// many partitions pushed the claim's cost past jit_above_cost, and compiling
+// it took ~1 s per claim (auto_explain: "JIT: Functions: 171").
 void PrepareForKeyLookups(pqxx::connection& connection);
 
 // COPY targets: a table and its column list. The experiments columns are in
