@@ -350,7 +350,7 @@ const std::vector<Statement>& Statements() {
       // records, a generic plan looped over all records per experiment).
       // $6-$8: ledger rows as kLedgerReports (empty arrays for none).
       // Starts, successes and the ledger in one statement: one round trip
-      // per transaction instead of three.
+      // where a batch that started runs took two.
       {kWriteRuns,
        R"sql(WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
     run_id bigint, ord int, finished boolean, finished_at bigint, environment text, latency_kind smallint,
@@ -457,7 +457,8 @@ void PrepareAll(pqxx::connection& connection) {
 
 void PrepareForKeyLookups(pqxx::connection& connection) {
   PrepareAll(connection);
-  pqxx::nontransaction(connection).exec("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; SET jit = off");
+  pqxx::nontransaction(connection)
+      .exec("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; SET jit = off");
 }
 
 const CopyTarget& ExperimentsCopy() {
