@@ -203,8 +203,9 @@ class RunWrites {
     if (records_.empty()) return;
     std::optional<int64_t> least, greatest;
     if (!experiment_ids_.empty()) {
-      least = *std::min_element(experiment_ids_.begin(), experiment_ids_.end());
-      greatest = *std::max_element(experiment_ids_.begin(), experiment_ids_.end());
+      const auto [min, max] = std::minmax_element(experiment_ids_.begin(), experiment_ids_.end());
+      least = *min;
+      greatest = *max;
     }
     tx.exec_prepared(sql::kWriteRuns, RecordsText(records_), Int64ArrayText(run_ids_),
                      Int64ArrayText(experiment_ids_), least, greatest, Int64ArrayText(ledger.run_ids),
