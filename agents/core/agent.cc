@@ -133,6 +133,7 @@ benchd::v1::Hello Agent::BuildHello() {
       domain->set_name(param);
       for (const std::string& value : values) domain->add_values(value);
     }
+    for (std::string& name : worker->RequiredParameters()) device->add_required_parameters(std::move(name));
     if (auto run = worker->CurrentRun()) {
       auto* active = hello.add_active_runs();
       active->set_run_id(*run);

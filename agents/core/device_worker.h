@@ -45,6 +45,7 @@ class DeviceWorker {
   ~DeviceWorker();
 
   const DeviceConfig& device() const { return device_; }
+  std::vector<std::string> RequiredParameters() const { return driver_->RequiredParameters(); }
   void Start();
   // Cancels the current run and joins the thread; queued work is dropped.
   void Stop();

@@ -1,6 +1,9 @@
 #include "agents/drivers/command_driver.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <string_view>
 
 #include "agents/drivers/driver_util.h"
 #include "agents/parsers/text_scan.h"
@@ -19,6 +22,9 @@ constexpr int kDefaultWarmup = 10;
 constexpr int kDefaultIterations = 100;
 constexpr milliseconds kDefaultTimeout = std::chrono::minutes(10);
 constexpr milliseconds kProbeTimeout = std::chrono::seconds(30);
+// The placeholders Run fills from the run rather than from its parameters.
+constexpr std::array<std::string_view, 6> kRunPlaceholders = {"warmup", "iterations", "run_id",
+                                                              "work_dir", "idle_ms", "repeat"};
 
 }  // namespace
 
@@ -121,6 +127,16 @@ absl::StatusOr<CommandOutput> CommandDriver::RunOnce(const std::vector<std::stri
     return absl::InternalError(message);
   }
   return parsed;
+}
+
+std::vector<std::string> CommandDriver::RequiredParameters() const {
+  std::vector<std::string> required;
+  for (const std::string& name : options_.argv.Placeholders()) {
+    if (std::find(kRunPlaceholders.begin(), kRunPlaceholders.end(), name) == kRunPlaceholders.end()) {
+      required.push_back(name);
+    }
+  }
+  return required;
 }
 
 absl::StatusOr<RunResult> CommandDriver::Run(const RunRequest& request, const std::atomic<bool>& cancel) {

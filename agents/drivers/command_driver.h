@@ -79,6 +79,8 @@ class CommandDriver final : public Driver {
 
   const std::string& Name() const override { return name_; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
+  // Every placeholder of the argv but those the driver fills itself.
+  std::vector<std::string> RequiredParameters() const override;
   [[nodiscard]] absl::StatusOr<RunResult> Run(const RunRequest& request,
                                               const std::atomic<bool>& cancel) override;
 

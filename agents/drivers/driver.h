@@ -78,6 +78,11 @@ class Driver {
   // Detects the device and reads tool versions; an error means the device is
   // not usable.
   [[nodiscard]] virtual absl::StatusOr<benchd::v1::Environment> Probe() = 0;
+  // Parameters Prepare or Run cannot do without. The agent advertises them
+  // with the device and the coordinator gives the device only experiments
+  // that have every one, so an experiment no device can run is reported
+  // unschedulable instead of failing on each device in turn.
+  virtual std::vector<std::string> RequiredParameters() const { return {}; }
   // Brings the device into the configuration `request.config_key` names:
   // builds and flashes firmware, sets and reads back a power mode, loads a
   // bitstream. Called before the first run and whenever the key changes, never

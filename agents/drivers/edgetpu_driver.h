@@ -80,6 +80,7 @@ class EdgeTpuDriver final : public Driver {
   EdgeTpuDriver(Options options, common::ProcessRunner& runner);
 
   const std::string& Name() const override { return name_; }
+  std::vector<std::string> RequiredParameters() const override { return {"precision", "topology", "clock"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request,
                                                                 const std::atomic<bool>& cancel) override;

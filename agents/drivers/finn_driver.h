@@ -101,6 +101,7 @@ class FinnDriver final : public Driver {
   FinnDriver(Options options, common::ProcessRunner& runner);
 
   const std::string& Name() const override { return name_; }
+  std::vector<std::string> RequiredParameters() const override { return {"precision", "topology"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request,
                                                                 const std::atomic<bool>& cancel) override;

@@ -61,6 +61,7 @@ class HostCpuDriver final : public Driver {
   HostCpuDriver(Options options, common::ProcessRunner& runner);
 
   const std::string& Name() const override { return name_; }
+  std::vector<std::string> RequiredParameters() const override { return {"precision"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<RunResult> Run(const RunRequest& request,
                                               const std::atomic<bool>& cancel) override;

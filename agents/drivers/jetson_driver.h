@@ -89,6 +89,7 @@ class JetsonDriver final : public Driver {
   JetsonDriver(Options options, common::ProcessRunner& runner);
 
   const std::string& Name() const override { return name_; }
+  std::vector<std::string> RequiredParameters() const override { return {"precision", "topology", "power_mode"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request,
                                                                 const std::atomic<bool>& cancel) override;

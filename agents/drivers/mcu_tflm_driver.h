@@ -98,6 +98,8 @@ class McuTflmDriver final : public Driver {
   McuTflmDriver(Options options, common::ProcessRunner& runner);
 
   const std::string& Name() const override { return name_; }
+  // The model is named by `model` or by `topology`: neither alone is required.
+  std::vector<std::string> RequiredParameters() const override { return {"dtype"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request,
                                                                 const std::atomic<bool>& cancel) override;

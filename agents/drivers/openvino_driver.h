@@ -75,6 +75,7 @@ class OpenVinoDriver final : public Driver {
   OpenVinoDriver(Options options, common::ProcessRunner& runner);
 
   const std::string& Name() const override { return name_; }
+  std::vector<std::string> RequiredParameters() const override { return {"precision", "topology"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<RunResult> Run(const RunRequest& request, const std::atomic<bool>& cancel) override;
 

@@ -141,7 +141,8 @@ Scheduler::Plan Scheduler::PlanLocked(std::vector<Candidate> candidates, TimePoi
     std::vector<const WorkGroup*> ranked = RankGroups(candidate.device.view, *plan.snapshot, device_time);
     if (ranked.empty()) continue;
     if (ranked.size() > options_.groups_per_claim) ranked.resize(options_.groups_per_claim);
-    plan.requests.push_back({slot, std::move(ranked), health->domains_json, options_.lease});
+    plan.requests.push_back(
+        {slot, std::move(ranked), health->domains_json, options_.lease, health->required_parameters});
     plan.candidates.push_back(std::move(candidate));
   }
   return plan;
@@ -183,9 +184,10 @@ void Scheduler::StartRuns(Plan& plan, std::vector<ClaimOutcome>& outcomes) {
     ClaimOutcome& outcome = outcomes[i];
     Candidate& candidate = plan.candidates[i];
     AgentSession& session = *candidate.session;
-    // A device narrowed by domains may find nothing in a group others can
-    // still take; only for unconstrained devices is an empty group empty.
-    if (request.domains_json == "{}") {
+    // A device narrowed by domains or required parameters may find nothing
+    // in a group others can still take; only for unconstrained devices is an
+    // empty group empty.
+    if (request.domains_json == "{}" && request.required_parameters.empty()) {
       for (const WorkGroup* empty : outcome.came_up_empty) groups[empty - groups.data()].pending = 0;
     }
     if (candidate.finishing_run_id) ledger_.RunEnded(*candidate.finishing_run_id, now);

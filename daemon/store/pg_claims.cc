@@ -36,14 +36,16 @@ absl::StatusOr<Claim> ClaimFromRow(const pqxx::row& row) {
   return claim;
 }
 
-// Requests that want the same group next, with the same domains and lease:
-// one statement claims for all of them.
+// Requests that want the same group next, with the same domains, required
+// parameters and lease: one statement claims for all of them.
 struct SameClaim {
   const WorkGroup* group;
   std::string domains_json;
+  const std::vector<std::string>* required_parameters;
   int64_t lease_ms;
   bool operator<(const SameClaim& other) const {
-    return std::tie(group, domains_json, lease_ms) < std::tie(other.group, other.domains_json, other.lease_ms);
+    return std::tie(group, domains_json, *required_parameters, lease_ms) <
+           std::tie(other.group, other.domains_json, *other.required_parameters, other.lease_ms);
   }
 };
 
@@ -61,7 +63,7 @@ absl::Status ClaimTogether(pqxx::work& tx, const SameClaim& key, const std::vect
   const pqxx::result picked =
       tx.exec_prepared(sql::kClaimForDevices, group.sweep_id, group.platform, group.config_key, group.settings_id,
                        key.domains_json, TextArrayText(agents), TextArrayText(devices), key.lease_ms,
-                       group.first_id, group.end_id);
+                       group.first_id, group.end_id, TextArrayText(*key.required_parameters));
   // One row per device served, in device order: the first ones.
   size_t served = 0;
   for (const auto& row : picked) {
@@ -93,7 +95,9 @@ absl::StatusOr<std::vector<ClaimOutcome>> ClaimInTransaction(pqxx::work& tx,
       const ClaimRequest& request = requests[i];
       const size_t tried = outcomes[i].came_up_empty.size();
       if (outcomes[i].claim || tried == request.groups.size()) continue;
-      round[{request.groups[tried], request.domains_json, static_cast<int64_t>(request.lease.count())}].push_back(i);
+      round[{request.groups[tried], request.domains_json, &request.required_parameters,
+             static_cast<int64_t>(request.lease.count())}]
+          .push_back(i);
     }
     if (round.empty()) return outcomes;
     for (const auto& [key, waiting] : round) {

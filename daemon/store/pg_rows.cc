@@ -144,13 +144,20 @@ std::string Int64ArrayText(const std::vector<int64_t>& values) {
   return text;
 }
 
-std::vector<int64_t> Int64ArrayFromField(const pqxx::field& field) {
-  std::vector<int64_t> values;
+std::vector<std::string> TextArrayFromField(const pqxx::field& field) {
+  std::vector<std::string> values;
   if (field.is_null()) return values;
   pqxx::array_parser parser = field.as_array();
   for (auto [juncture, text] = parser.get_next(); juncture != pqxx::array_parser::juncture::done;
        std::tie(juncture, text) = parser.get_next()) {
-    if (juncture != pqxx::array_parser::juncture::string_value) continue;
+    if (juncture == pqxx::array_parser::juncture::string_value) values.push_back(std::move(text));
+  }
+  return values;
+}
+
+std::vector<int64_t> Int64ArrayFromField(const pqxx::field& field) {
+  std::vector<int64_t> values;
+  for (const std::string& text : TextArrayFromField(field)) {
     int64_t value = 0;
     pqxx::from_string(text, value);
     values.push_back(value);

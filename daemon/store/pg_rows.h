@@ -49,6 +49,8 @@ int64_t Int64Or(const pqxx::field& field, int64_t fallback);
 std::string Int64ArrayText(const std::vector<int64_t>& values);
 // The elements of a bigint[] field; none for NULL.
 std::vector<int64_t> Int64ArrayFromField(const pqxx::field& field);
+// The elements of a text[] field (NULL elements skipped); none for NULL.
+std::vector<std::string> TextArrayFromField(const pqxx::field& field);
 // {"a","b"}: a text[] parameter.
 std::string TextArrayText(const std::vector<std::string>& values);
 

@@ -40,12 +40,20 @@ std::string RenewedLease(const std::string& lease) {
          "       ELSE now() + " + lease + " * interval '1 millisecond' END";
 }
 
+// Experiment parameters `params` (json) have every parameter named in
+// `required` (text[]); the cast is skipped when none is.
+std::string HasRequired(const std::string& required, const std::string& params) {
+  return "(cardinality(" + required + ") = 0 OR " + params + "::jsonb ?& " + required + ")";
+}
+
 // A pending experiment `e` that no registered device could run: none has its
-// platform, its required labels and domains that admit its parameters.
+// platform, its required labels, domains that admit its parameters and a
+// driver that finds every parameter it needs.
 std::string Unschedulable() {
   return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.platform = e.platform\n"
          "  AND d.labels @> (SELECT rs.requires FROM run_settings rs WHERE rs.id = e.settings_id)\n"
-         "  AND " + WithinDomains("d.domains", "e.parameters") + ")";
+         "  AND " + WithinDomains("d.domains", "e.parameters") + "\n"
+         "  AND " + HasRequired("d.required_parameters", "e.parameters") + ")";
 }
 
 // Experiment `e` lies in the block of ids of sweep `s`: names the sweep's
@@ -189,13 +197,15 @@ const std::vector<Statement>& Statements() {
       // for any number of devices, with no SQL built from values.
       {kUpsertDevices,
        "INSERT INTO devices (agent_id, name, driver, platform, labels, domains, has_health_check,\n"
-       "                     config_key)\n"
+       "                     config_key, required_parameters)\n"
        "SELECT $1, d->>'name', d->>'driver', d->>'platform', d->'labels', d->'domains',\n"
-       "       (d->>'has_health_check')::boolean, d->>'config_key'\n"
+       "       (d->>'has_health_check')::boolean, d->>'config_key',\n"
+       "       ARRAY(SELECT jsonb_array_elements_text(d->'required_parameters'))\n"
        "FROM jsonb_array_elements($2::jsonb) AS d\n"
        "ON CONFLICT (agent_id, name) DO UPDATE SET driver = EXCLUDED.driver,\n"
        "  platform = EXCLUDED.platform, labels = EXCLUDED.labels, domains = EXCLUDED.domains,\n"
-       "  has_health_check = EXCLUDED.has_health_check, config_key = EXCLUDED.config_key"},
+       "  has_health_check = EXCLUDED.has_health_check, config_key = EXCLUDED.config_key,\n"
+       "  required_parameters = EXCLUDED.required_parameters"},
       {kDeleteOtherDevices,
        "DELETE FROM devices WHERE agent_id = $1\n"
        "AND name NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"},
@@ -217,10 +227,11 @@ const std::vector<Statement>& Statements() {
        "       coalesce((SELECT max(r.id) FROM runs r WHERE r.agent = a.name AND r.device = d.name\n"
        "                 AND r.state IN ('assigned', 'running')), 0),\n"
        "       d.enabled, d.quarantined, d.quarantine_reason, d.consecutive_failures, d.last_error,\n"
-       "       d.config_key, d.has_health_check, d.domains::text\n"
+       "       d.config_key, d.has_health_check, d.domains::text, d.required_parameters\n"
        "FROM devices d JOIN agents a ON a.id = d.agent_id ORDER BY d.agent_id, d.name"},
       {kDeviceHealth,
-       "SELECT a.name, d.name, d.enabled, d.quarantined, a.draining, d.has_health_check, d.domains::text\n"
+       "SELECT a.name, d.name, d.enabled, d.quarantined, a.draining, d.has_health_check, d.domains::text,\n"
+       "       d.required_parameters\n"
        "FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.connected"},
       {kSetAgentDraining,
        "UPDATE agents SET draining = $2 WHERE name = $1\n"
@@ -267,8 +278,9 @@ const std::vector<Statement>& Statements() {
       // records the devices' new configuration and the assignment events.
       // $5: the devices' domains; $6, $7: agents and devices (text[]); $8:
       // lease in ms; $9, $10: the sweep's block of ids, which prunes the
-      // other sweeps' partitions. One row per device served, in device order,
-      // the device's position (from 1) last.
+      // other sweeps' partitions; $11: the parameters the devices' driver
+      // needs (text[]). One row per device served, in device order, the
+      // device's position (from 1) last.
       {kClaimForDevices,
        "WITH slot AS (\n"
        "  SELECT * FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS s(agent, device, n)),\n"
@@ -279,6 +291,7 @@ const std::vector<Statement>& Statements() {
        "      AND e.settings_id = $4 AND (e.not_before IS NULL OR e.not_before <= now())\n"
        "      AND e.id >= $9 AND e.id < $10\n"
        "      AND " + WithinDomains("$5::jsonb", "e.parameters") + "\n"
+       "      AND " + HasRequired("$11::text[]", "e.parameters") + "\n"
        "    ORDER BY e.ordinal LIMIT cardinality($6::text[]) FOR UPDATE SKIP LOCKED) p),\n"
        "claimed AS (\n"
        "  UPDATE experiments e SET state = 'running', attempts = e.attempts + 1, not_before = NULL,\n"

@@ -96,6 +96,8 @@ absl::StatusOr<RequeueResult> PgStore::RegisterAgent(const benchd::v1::Hello& he
                        {"platform", device.platform()},
                        {"labels", LabelsJson(device.labels())},
                        {"domains", DomainsJson(device)},
+                       {"required_parameters", std::vector<std::string>(device.required_parameters().begin(),
+                                                                        device.required_parameters().end())},
                        {"has_health_check", device.has_health_check()},
                        {"config_key", device.config_key()}});
     device_names.push_back(device.name());
@@ -200,6 +202,7 @@ absl::StatusOr<std::vector<benchd::v1::Agent>> PgStore::ListAgents() {
               if (value.is_string()) domain.add_values(value.get<std::string>());
             }
           }
+          for (std::string& name : TextArrayFromField(row[14])) device.add_required_parameters(std::move(name));
           // Busy wins over the operator states: the device is still running
           // something a drain or disable lets finish.
           const char* state = !agent.connected()           ? "offline"
@@ -245,7 +248,8 @@ absl::StatusOr<std::vector<DeviceHealth>> PgStore::LoadDeviceHealth() {
                                          .quarantined = row[3].as<bool>(),
                                          .agent_draining = row[4].as<bool>(),
                                          .has_health_check = row[5].as<bool>(),
-                                         .domains_json = row[6].as<std::string>()});
+                                         .domains_json = row[6].as<std::string>(),
+                                         .required_parameters = TextArrayFromField(row[7])});
                     }
                     return devices;
                   });

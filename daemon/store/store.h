@@ -99,6 +99,8 @@ struct ClaimRequest {
   // The device's parameter domains as jsonb text ({"param": ["v", ...]}).
   std::string domains_json = "{}";
   std::chrono::milliseconds lease{0};
+  // Parameters the device's driver needs (Device.required_parameters).
+  std::vector<std::string> required_parameters{};
 };
 
 struct ClaimOutcome {
@@ -117,6 +119,7 @@ struct DeviceHealth {
   bool agent_draining = false;
   bool has_health_check = false;
   std::string domains_json = "{}";
+  std::vector<std::string> required_parameters{};
 };
 
 struct StoppedRun {
