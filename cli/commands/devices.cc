@@ -17,14 +17,19 @@ constexpr size_t kReasonWidth = 40;
 
 std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
 
+// The parameters an experiment must have for the device to be offered it.
+std::string NeedsText(const benchd::v1::Device& device) {
+  return OrDash(fmt::format("{}", fmt::join(device.required_parameters(), ",")));
+}
+
 void RenderDevicesTable(const std::vector<benchd::v1::Agent>& agents, std::ostream& out) {
   Table table(
-      {{"AGENT"}, {"DEVICE"}, {"PLATFORM"}, {"STATE"}, {"CONFIG"}, {"HEALTH"}, {"LAST ERROR"}});
+      {{"AGENT"}, {"DEVICE"}, {"PLATFORM"}, {"STATE"}, {"CONFIG"}, {"NEEDS"}, {"HEALTH"}, {"LAST ERROR"}});
   for (const benchd::v1::Agent& agent : agents) {
     const std::string agent_cell = agent.draining() ? agent.name() + " (draining)" : agent.name();
     for (const benchd::v1::Device& device : agent.devices()) {
       table.AddRow({agent_cell, device.name(), OrDash(device.platform()), OrDash(device.state()),
-                    OrDash(device.config_key()), DeviceHealthText(device),
+                    OrDash(device.config_key()), NeedsText(device), DeviceHealthText(device),
                     device.last_error().empty()
                         ? "-"
                         : ShortenForCell(device.last_error(), kLastErrorWidth)});
@@ -53,6 +58,8 @@ void RenderDevicesJson(const std::vector<benchd::v1::Agent>& agents, std::ostrea
       object["last_error"] = device.last_error();
       object["current_run_id"] = device.current_run_id();
       object["has_health_check"] = device.has_health_check();
+      object["required_parameters"] = std::vector<std::string>(device.required_parameters().begin(),
+                                                               device.required_parameters().end());
       array.push_back(std::move(object));
     }
   }

@@ -80,6 +80,48 @@ void ExpectOneAcceptedAttemptAndNoDuplicateSamples(Cluster& cluster, int experim
             0);
 }
 
+// The host-cpu driver needs `precision`, the command device `batch` (its argv
+// names it): each point goes to a device whose driver finds what it needs,
+// and the point neither can run waits as unschedulable instead of failing.
+TEST(LifecycleE2ETest, EachPointGoesToADeviceWhoseDriverHasTheParametersItNeeds) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  cluster.StartAgent("agent-a",
+                     "  - name: cpu0\n"
+                     "    driver: host-cpu\n"
+                     "    platform: host-cpu\n"
+                     "    options: {runtime: \"" HOST_MLP_BIN "\", threads: \"1\"}\n" +
+                         CommandDevice("cmd0", R"(["/usr/bin/printf", "latency_us=%s\\n", "{batch}", "{batch}"])"));
+  const std::string sweep = cluster.WriteFile("needs.yaml",
+                                              "name: e2e-needs\n"
+                                              "platform: host-cpu\n"
+                                              "zip:\n"
+                                              "  - {precision: [FP32, null, FP32, null], batch: [1, 2, null, null]}\n"
+                                              "run: {warmup: 1, iterations: 5, timeout: 1m}\n");
+  CommandResult submit = cluster.Benchctl({"submit", sweep});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err << cluster.Logs();
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Number(cluster, "SELECT count(*) FROM experiments WHERE state = 'succeeded'") == 3; }, 60s))
+      << cluster.Logs();
+  EXPECT_EQ(Number(cluster, "SELECT count(*) FROM runs WHERE state <> 'succeeded'"), 0);
+  EXPECT_EQ(cluster.QueryValue("SELECT string_agg(e.ordinal || ':' || r.device, ',' ORDER BY e.ordinal) "
+                               "FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.ordinal IN (1, 2)"),
+            "1:cmd0,2:cpu0");
+  EXPECT_EQ(cluster.QueryValue("SELECT state FROM experiments WHERE ordinal = 3"), "pending");
+
+  CommandResult show = cluster.Benchctl({"show", "1"});
+  ASSERT_EQ(show.exit_code, 0) << show.out << show.err;
+  EXPECT_NE(show.out.find("1 pending (1 unschedulable)"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("unschedulable experiments (1):"), std::string::npos) << show.out;
+  CommandResult devices = cluster.Benchctl({"devices", "--format", "json"});
+  ASSERT_EQ(devices.exit_code, 0) << devices.out << devices.err;
+  EXPECT_NE(devices.out.find("\"required_parameters\": [\n      \"precision\"\n    ]"), std::string::npos)
+      << devices.out;
+  EXPECT_NE(devices.out.find("\"required_parameters\": [\n      \"batch\"\n    ]"), std::string::npos)
+      << devices.out;
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
 TEST(LifecycleE2ETest, AKilledAgentsRunIsRequeuedAfterItsLeaseAndFinishedByAnotherAgent) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());

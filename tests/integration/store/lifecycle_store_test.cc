@@ -204,6 +204,63 @@ TEST_F(LifecycleTest, DomainsNarrowWhatADeviceIsOffered) {
   EXPECT_EQ(got, (std::vector<std::string>{"FP32", "INT8"}));
 }
 
+TEST_F(LifecycleTest, ADeviceIsOfferedOnlyExperimentsWithTheParametersItsDriverNeeds) {
+  benchd::v1::Hello hello = MakeHello("a", {"cpu0", "cpu1"});
+  hello.mutable_devices(0)->add_required_parameters("precision");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  NewSweep sweep;
+  sweep.name = "some-without-precision";
+  sweep.yaml = "name: some-without-precision\n";
+  for (const char* precision : {"", "FP32", ""}) {
+    NewExperiment experiment;
+    experiment.ordinal = static_cast<int>(sweep.experiments.size());
+    experiment.platform = "host-cpu";
+    (*experiment.parameters.mutable_values())["batch"].set_int_value(experiment.ordinal);
+    if (*precision) (*experiment.parameters.mutable_values())["precision"].set_string_value(precision);
+    sweep.experiments.push_back(std::move(experiment));
+  }
+  auto id = store_->CreateSweep(sweep);
+  ASSERT_TRUE(id.ok()) << id.status();
+  // cpu1 needs nothing, so every experiment has a device.
+  EXPECT_EQ(store_->GetProgress(*id)->unschedulable(), 0);
+
+  // The scheduler and `benchctl devices` see what the hello said.
+  auto health = store_->LoadDeviceHealth();
+  ASSERT_TRUE(health.ok()) << health.status();
+  std::map<std::string, std::vector<std::string>> required;
+  for (const DeviceHealth& device : *health) required[device.device_name] = device.required_parameters;
+  EXPECT_EQ(required["cpu0"], std::vector<std::string>{"precision"});
+  EXPECT_EQ(required["cpu1"], std::vector<std::string>{});
+  auto agents = store_->ListAgents();
+  ASSERT_TRUE(agents.ok()) << agents.status();
+  ASSERT_EQ(agents->size(), 1u);
+  ASSERT_EQ((*agents)[0].devices_size(), 2);
+  ASSERT_EQ((*agents)[0].devices(0).required_parameters_size(), 1);
+  EXPECT_EQ((*agents)[0].devices(0).required_parameters(0), "precision");
+
+  // cpu0 passes over the first experiment, which has no precision.
+  auto cpu0 = ClaimNext(*store_, {"a", "cpu0", "host-cpu"}, 1min, {}, "{}", required["cpu0"]);
+  ASSERT_TRUE(cpu0.ok()) << cpu0.status();
+  ASSERT_TRUE(cpu0->has_value());
+  EXPECT_EQ((*cpu0)->parameters.values().at("precision").string_value(), "FP32");
+  const int64_t cpu0_run = (*cpu0)->run_id;
+  cpu0 = ClaimNext(*store_, {"a", "cpu0", "host-cpu"}, 1min, {}, "{}", required["cpu0"]);
+  ASSERT_TRUE(cpu0.ok()) << cpu0.status();
+  EXPECT_FALSE(cpu0->has_value());
+  const Claim cpu1 = MustClaim("a", "cpu1");
+  EXPECT_EQ(cpu1.parameters.values().at("batch").int_value(), 0);
+
+  // With both devices needing a precision, the last experiment has none left.
+  hello.mutable_devices(1)->add_required_parameters("precision");
+  for (int64_t run_id : {cpu0_run, cpu1.run_id}) hello.add_active_runs()->set_run_id(run_id);
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  EXPECT_EQ(store_->GetProgress(*id)->unschedulable(), 1);
+  auto experiments = store_->ListExperiments(*id);
+  ASSERT_TRUE(experiments.ok()) << experiments.status();
+  ASSERT_EQ(experiments->size(), 3u);
+  EXPECT_TRUE((*experiments)[2].unschedulable());
+}
+
 TEST_F(LifecycleTest, WorkNoRegisteredDeviceCanRunIsUnschedulable) {
   NewSweep sweep;
   sweep.name = "mixed";

@@ -4,13 +4,14 @@ namespace benchd::daemon {
 
 absl::StatusOr<std::optional<Claim>> ClaimNext(Store& store, const DeviceSlot& slot,
                                                std::chrono::milliseconds lease, const DeviceView& view,
-                                               const std::string& domains_json) {
+                                               const std::string& domains_json,
+                                               const std::vector<std::string>& required_parameters) {
   auto groups = store.LoadWorkGroups();
   if (!groups.ok()) return groups.status();
   DeviceView device = view;
   if (device.platform.empty()) device.platform = slot.platform;
   ClaimRequest request{slot, RankGroups(device, *groups, [](int64_t) { return std::chrono::nanoseconds(0); }),
-                       domains_json, lease};
+                       domains_json, lease, required_parameters};
   if (request.groups.empty()) return std::optional<Claim>();
   auto outcomes = store.ClaimBatch({request});
   if (!outcomes.ok()) return outcomes.status();

@@ -20,7 +20,8 @@ namespace benchd::daemon {
 // them for the device (scheduling_policy.h) and claim from the best.
 absl::StatusOr<std::optional<Claim>> ClaimNext(Store& store, const DeviceSlot& slot,
                                                std::chrono::milliseconds lease, const DeviceView& view = {},
-                                               const std::string& domains_json = "{}");
+                                               const std::string& domains_json = "{}",
+                                               const std::vector<std::string>& required_parameters = {});
 
 // A fresh, empty database; the store is not opened.
 class StoreDatabaseTest : public ::testing::Test {

@@ -152,6 +152,8 @@ TEST_F(HostCpuDriverTest, RejectsUnsupportedPrecisionWithoutLaunching) {
 
 TEST_F(HostCpuDriverTest, RejectsBadParametersWithoutLaunching) {
   HostCpuDriver driver = MakeDriver();
+  // What the device advertises, so that the coordinator never sends this.
+  EXPECT_THAT(driver.RequiredParameters(), ElementsAre("precision"));
   RunRequest no_precision = MakeRequest("FP32", 1);
   no_precision.parameters.mutable_values()->erase("precision");
   EXPECT_EQ(driver.Run(no_precision, cancel_).status().code(), absl::StatusCode::kInvalidArgument);

@@ -256,6 +256,8 @@ TEST_F(OperatorCommandsTest, DevicesShowsStateConfigHealthAndShortenedLastError)
                                                MakeDevice("orin0", "jetson-orin", "busy", 17)});
   lab1.set_draining(true);
   lab1.mutable_devices(1)->set_config_key("power_mode=maxn");
+  lab1.mutable_devices(1)->add_required_parameters("precision");
+  lab1.mutable_devices(1)->add_required_parameters("topology");
   lab1.mutable_devices(1)->set_consecutive_failures(1);
   lab1.mutable_devices(1)->set_last_error(
       "trtexec: engine build failed: out of device memory while building layer "
@@ -268,13 +270,13 @@ TEST_F(OperatorCommandsTest, DevicesShowsStateConfigHealthAndShortenedLastError)
 
   ASSERT_TRUE(RunDevices(Context(), DevicesFormat::kTable).ok());
   EXPECT_EQ(out_.str(),
-            "AGENT             DEVICE  PLATFORM     STATE        CONFIG           HEALTH       "
+            "AGENT             DEVICE  PLATFORM     STATE        CONFIG           NEEDS               HEALTH       "
             "                     LAST ERROR\n"
-            "lab-1 (draining)  cpu0    host-cpu     draining     -                ok           "
+            "lab-1 (draining)  cpu0    host-cpu     draining     -                -                   ok           "
             "                     -\n"
-            "lab-1 (draining)  orin0   jetson-orin  busy         power_mode=maxn  failures 1   "
+            "lab-1 (draining)  orin0   jetson-orin  busy         power_mode=maxn  precision,topology  failures 1   "
             "                     trtexec: engine build failed: out of device memory while ...\n"
-            "lab-2             cpu0    host-cpu     quarantined  -                quarantined: 3 "
+            "lab-2             cpu0    host-cpu     quarantined  -                -                   quarantined: 3 "
             "failures in a row  exit 139\n");
 }
 
@@ -285,6 +287,7 @@ TEST_F(OperatorCommandsTest, DevicesAsJsonKeepTheWholeError) {
   ASSERT_EQ(json.size(), 3u);
   EXPECT_EQ(json[1]["device"], "orin0");
   EXPECT_EQ(json[1]["current_run_id"], 17);
+  EXPECT_EQ(json[1]["required_parameters"], nlohmann::json::array());
   EXPECT_EQ(json[2]["agent"], "lab-2");
   EXPECT_EQ(json[2]["quarantined"], true);
   EXPECT_EQ(json[2]["consecutive_failures"], 3);

@@ -141,6 +141,19 @@ TEST_F(CommandDriverFakeTest, MissingParameterIsAMeasurementFailure) {
   EXPECT_TRUE(runner_.specs.empty());
 }
 
+TEST_F(CommandDriverFakeTest, RequiresEveryPlaceholderTheRunDoesNotFill) {
+  auto driver = Make({{"argv", R"(["bench", "{warmup}", "{iterations}", "{run_id}", "--dir={work_dir}",
+                                   "{idle_ms}", "{repeat}", "--b={batch}", "{label}"])"}});
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  EXPECT_THAT((*driver)->RequiredParameters(), ElementsAre("batch", "label"));
+  // Those two are all a run needs.
+  runner_.AddExit(0, "1 ms\n");
+  absl::StatusOr<RunResult> result = (*driver)->Run(Request({{"batch", Int(2)}, {"label", Str("x")}}), cancel_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(runner_.specs.size(), 1u);
+  EXPECT_THAT(runner_.specs[0].argv, ElementsAre("bench", "10", "3", "7", "--dir=", "0", "0", "--b=2", "x"));
+}
+
 TEST_F(CommandDriverFakeTest, ExitCodesAndOutputMapToFailureKinds) {
   auto driver = Make({{"unsupported_exit_code", "3"}});
   ASSERT_TRUE(driver.ok());
