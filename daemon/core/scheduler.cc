@@ -110,6 +110,7 @@ void Scheduler::ReloadIfDue(TimePoint now) {
     std::lock_guard lock(state_mutex_);
     groups_ = std::make_shared<std::vector<WorkGroup>>(*std::move(groups));
     health_ = std::move(by_device);
+    empty_for_device_.clear();
   }
   for (const auto& [session, run_id] : frees) {
     if (session->MarkRunDone(run_id)) ledger_.RunEnded(run_id, now);
@@ -139,6 +140,9 @@ Scheduler::Plan Scheduler::PlanLocked(std::vector<Candidate> candidates, TimePoi
     }
     if (!health->enabled || health->quarantined || health->agent_draining) continue;
     std::vector<const WorkGroup*> ranked = RankGroups(candidate.device.view, *plan.snapshot, device_time);
+    if (auto empty = empty_for_device_.find({slot.agent_name, slot.device_name}); empty != empty_for_device_.end()) {
+      std::erase_if(ranked, [&](const WorkGroup* group) { return empty->second.count(group) != 0; });
+    }
     if (ranked.empty()) continue;
     if (ranked.size() > options_.groups_per_claim) ranked.resize(options_.groups_per_claim);
     plan.requests.push_back(
@@ -189,6 +193,9 @@ void Scheduler::StartRuns(Plan& plan, std::vector<ClaimOutcome>& outcomes) {
     // empty group empty.
     if (request.domains_json == "{}" && request.required_parameters.empty()) {
       for (const WorkGroup* empty : outcome.came_up_empty) groups[empty - groups.data()].pending = 0;
+    } else if (plan.snapshot == groups_) {
+      empty_for_device_[{request.slot.agent_name, request.slot.device_name}].insert(outcome.came_up_empty.begin(),
+                                                                                   outcome.came_up_empty.end());
     }
     if (candidate.finishing_run_id) ledger_.RunEnded(*candidate.finishing_run_id, now);
     if (!outcome.claim) {

@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,6 +126,11 @@ class Scheduler {
   std::mutex state_mutex_;
   std::shared_ptr<std::vector<WorkGroup>> groups_ = std::make_shared<std::vector<WorkGroup>>();
   std::map<std::pair<std::string, std::string>, DeviceHealth> health_;
+  // Groups of `groups_` that came up empty for a device narrowed by domains
+  // or required parameters (others may still take from them, so they keep
+  // their count): the device skips them until the next reload, so that
+  // groups it cannot serve do not fill its `groups_per_claim` every pass.
+  std::map<std::pair<std::string, std::string>, std::set<const WorkGroup*>> empty_for_device_;
 
   std::mutex frees_mutex_;
   std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>> frees_after_reload_;

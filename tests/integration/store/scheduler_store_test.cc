@@ -1,0 +1,115 @@
+// The scheduler against the store: what its passes assign to the devices of
+// a connected agent, whose session writes to a recording stream instead of
+// a network connection.
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "daemon/core/agent_registry.h"
+#include "daemon/core/agent_session.h"
+#include "daemon/core/scheduler.h"
+#include "daemon/core/sweep_events.h"
+#include "tests/integration/store/store_fixture.h"
+
+namespace benchd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The outbound half of an agent's Attach stream: keeps what is written.
+class RecordingStream final : public AgentStream {
+ public:
+  void SendInitialMetadata() override {}
+  bool NextMessageSize(uint32_t* size) override {
+    *size = 0;
+    return false;
+  }
+  bool Read(benchd::v1::AgentMessage*) override { return false; }
+  bool Write(const benchd::v1::CoordinatorMessage& message, grpc::WriteOptions) override {
+    {
+      std::lock_guard lock(mutex_);
+      written_.push_back(message);
+    }
+    wrote_.notify_all();
+    return true;
+  }
+
+  // The first Assign written within `timeout`, if any.
+  std::optional<benchd::v1::Assign> WaitForAssign(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    const auto assign = [&]() -> const benchd::v1::CoordinatorMessage* {
+      for (const auto& message : written_) {
+        if (message.has_assign()) return &message;
+      }
+      return nullptr;
+    };
+    if (!wrote_.wait_for(lock, timeout, [&] { return assign() != nullptr; })) return std::nullopt;
+    return assign()->assign();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wrote_;
+  std::vector<benchd::v1::CoordinatorMessage> written_;
+};
+
+class SchedulerStoreTest : public PgStoreTest {
+ protected:
+  // A sweep of `count` host-cpu experiments; `precision` empty leaves the
+  // parameter out.
+  int64_t Sweep(const std::string& name, int priority, const std::string& precision, int count = 2) {
+    NewSweep sweep;
+    sweep.name = name;
+    sweep.yaml = "name: " + name + "\n";
+    sweep.priority = priority;
+    for (int i = 0; i < count; ++i) {
+      NewExperiment experiment;
+      experiment.ordinal = i;
+      experiment.platform = "host-cpu";
+      (*experiment.parameters.mutable_values())["batch"].set_int_value(i + 1);
+      if (!precision.empty()) (*experiment.parameters.mutable_values())["precision"].set_string_value(precision);
+      sweep.experiments.push_back(std::move(experiment));
+    }
+    auto id = store_->CreateSweep(sweep);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : -1;
+  }
+};
+
+// A device tries a few groups per pass. Groups it cannot serve (their
+// experiments lack a parameter its driver needs) keep their pending count,
+// since other devices may take them; were they tried again every pass,
+// they would hide the work behind them from this device for good.
+TEST_F(SchedulerStoreTest, ADeviceNeedingAParameterReachesWorkBehindMoreGroupsThanItTriesInOnePass) {
+  benchd::v1::Hello hello = MakeHello("a", {"cpu0"});
+  hello.mutable_devices(0)->add_required_parameters("precision");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  constexpr size_t kGroupsPerClaim = 4;
+  // Higher priority, so ranked first: more groups than one pass tries.
+  for (size_t i = 0; i < kGroupsPerClaim + 2; ++i) Sweep("no-precision-" + std::to_string(i), 1, "");
+  const int64_t runnable = Sweep("with-precision", 0, "FP32");
+
+  AgentRegistry agents;
+  SweepEvents events;
+  grpc::ServerContext context;
+  RecordingStream stream;
+  auto session = std::make_shared<AgentSession>(hello, &context, &stream);
+  agents.Add(session);
+  Scheduler scheduler(*store_, agents, events, {.lease = 1min, .groups_per_claim = kGroupsPerClaim});
+  scheduler.RunOnce();  // tries the first four groups: nothing for cpu0
+  scheduler.RunOnce();  // the other two, then the runnable sweep
+  const std::optional<benchd::v1::Assign> assign = stream.WaitForAssign(10s);
+  session->Close();
+  ASSERT_TRUE(assign.has_value()) << "cpu0 got no work";
+  EXPECT_EQ(assign->device(), "cpu0");
+  EXPECT_EQ(assign->parameters().values().at("precision").string_value(), "FP32");
+  EXPECT_EQ(Value("SELECT sweep_id FROM experiments WHERE id = " + std::to_string(assign->experiment_id())),
+            std::to_string(runnable));
+  EXPECT_EQ(Value("SELECT count(*) FROM runs"), "1");
+}
+
+}  // namespace
+}  // namespace benchd::daemon
