@@ -58,20 +58,11 @@ class RecordingStream final : public AgentStream {
 
 class SchedulerStoreTest : public PgStoreTest {
  protected:
-  // A sweep of `count` host-cpu experiments; `precision` empty leaves the
-  // parameter out.
-  int64_t Sweep(const std::string& name, int priority, const std::string& precision, int count = 2) {
-    NewSweep sweep;
-    sweep.name = name;
-    sweep.yaml = "name: " + name + "\n";
-    sweep.priority = priority;
-    for (int i = 0; i < count; ++i) {
-      NewExperiment experiment;
-      experiment.ordinal = i;
-      experiment.platform = "host-cpu";
-      (*experiment.parameters.mutable_values())["batch"].set_int_value(i + 1);
+  // Two host-cpu experiments; `precision` empty leaves the parameter out.
+  int64_t Sweep(const std::string& name, int priority, const std::string& precision) {
+    NewSweep sweep = HostCpuSweep(name, 2, priority);
+    for (NewExperiment& experiment : sweep.experiments) {
       if (!precision.empty()) (*experiment.parameters.mutable_values())["precision"].set_string_value(precision);
-      sweep.experiments.push_back(std::move(experiment));
     }
     auto id = store_->CreateSweep(sweep);
     EXPECT_TRUE(id.ok()) << id.status();

@@ -18,6 +18,23 @@ absl::StatusOr<std::optional<Claim>> ClaimNext(Store& store, const DeviceSlot& s
   return std::move((*outcomes)[0].claim);
 }
 
+NewSweep HostCpuSweep(const std::string& name, int count, int priority) {
+  NewSweep sweep;
+  sweep.name = name;
+  sweep.yaml = "name: " + name + "\n";
+  sweep.priority = priority;
+  for (int i = 0; i < count; ++i) {
+    NewExperiment experiment;
+    experiment.ordinal = i;
+    experiment.platform = "host-cpu";
+    (*experiment.parameters.mutable_values())["batch"].set_int_value(i + 1);
+    experiment.point_key = "key-" + std::to_string(i);
+    experiment.max_attempts = 1;
+    sweep.experiments.push_back(std::move(experiment));
+  }
+  return sweep;
+}
+
 int64_t PgStoreTest::CreateSweep(int count, const std::string& platform, int max_attempts) {
   NewSweep sweep;
   sweep.name = "sweep-" + platform;

@@ -23,6 +23,10 @@ absl::StatusOr<std::optional<Claim>> ClaimNext(Store& store, const DeviceSlot& s
                                                const std::string& domains_json = "{}",
                                                const std::vector<std::string>& required_parameters = {});
 
+// A sweep of `count` host-cpu experiments, batch 1..count, point keys
+// key-0.., one attempt each.
+NewSweep HostCpuSweep(const std::string& name, int count, int priority = 0);
+
 // A fresh, empty database; the store is not opened.
 class StoreDatabaseTest : public ::testing::Test {
  protected:

@@ -9,25 +9,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-NewSweep SweepOf(const std::string& name, int count, int priority = 0) {
-  NewSweep sweep;
-  sweep.name = name;
-  sweep.yaml = "name: " + name + "\n";
-  sweep.priority = priority;
-  for (int i = 0; i < count; ++i) {
-    NewExperiment experiment;
-    experiment.ordinal = i;
-    experiment.platform = "host-cpu";
-    (*experiment.parameters.mutable_values())["batch"].set_int_value(i + 1);
-    experiment.point_key = "key-" + std::to_string(i);
-    experiment.max_attempts = 1;
-    sweep.experiments.push_back(std::move(experiment));
-  }
-  return sweep;
-}
-
 TEST_F(PgStoreTest, SucceededPointKeysAndRequeueOfFailedExperiments) {
-  auto sweep_id = store_->CreateSweep(SweepOf("s", 3));
+  auto sweep_id = store_->CreateSweep(HostCpuSweep("s", 3));
   ASSERT_TRUE(sweep_id.ok()) << sweep_id.status();
   ASSERT_TRUE(store_->RegisterAgent(MakeHello("a", {"cpu0"})).ok());
 
@@ -61,8 +44,8 @@ TEST_F(PgStoreTest, SucceededPointKeysAndRequeueOfFailedExperiments) {
 }
 
 TEST_F(PgStoreTest, HigherPrioritySweepsAreClaimedFirst) {
-  ASSERT_TRUE(store_->CreateSweep(SweepOf("low", 2, 0)).ok());
-  auto urgent = store_->CreateSweep(SweepOf("urgent", 2, 10));
+  ASSERT_TRUE(store_->CreateSweep(HostCpuSweep("low", 2, 0)).ok());
+  auto urgent = store_->CreateSweep(HostCpuSweep("urgent", 2, 10));
   ASSERT_TRUE(urgent.ok());
   auto sweep = store_->GetSweep(*urgent);
   ASSERT_TRUE(sweep.ok());
@@ -73,7 +56,7 @@ TEST_F(PgStoreTest, HigherPrioritySweepsAreClaimedFirst) {
 }
 
 TEST_F(PgStoreTest, ClaimCarriesMinimumDurationPowerAndConfigKey) {
-  NewSweep sweep = SweepOf("s", 1);
+  NewSweep sweep = HostCpuSweep("s", 1);
   NewExperiment& experiment = sweep.experiments[0];
   experiment.config_key = "power_mode=maxq";
   experiment.settings.set_min_duration_ms(2500);
