@@ -41,9 +41,11 @@ std::string RenewedLease(const std::string& lease) {
 }
 
 // Experiment parameters `params` (json) have every parameter named in
-// `required` (text[]); the cast is skipped when none is.
+// `required` (text[]). CASE, unlike OR, guarantees the order, so the jsonb
+// cast is skipped for devices that need nothing (most of them).
 std::string HasRequired(const std::string& required, const std::string& params) {
-  return "(cardinality(" + required + ") = 0 OR " + params + "::jsonb ?& " + required + ")";
+  return "CASE WHEN cardinality(" + required + ") = 0 THEN true ELSE " + params + "::jsonb ?& " + required +
+         " END";
 }
 
 // A pending experiment `e` that no registered device could run: none has its
