@@ -19,8 +19,6 @@ std::string PlatformOf(const benchd::v1::Experiment& experiment) {
   return platform == nullptr ? "-" : common::ParamValueToString(*platform);
 }
 
-constexpr char kUnschedulableReason[] = "no registered device can run it";
-
 // After the full table, the experiments that need attention, so that they are
 // found without scrolling through a sweep of thousands.
 void RenderAttention(const std::vector<benchd::v1::Experiment>& experiments, std::ostream& out) {
@@ -36,7 +34,7 @@ void RenderAttention(const std::vector<benchd::v1::Experiment>& experiments, std
     } else if (experiment.state() == benchd::v1::EXPERIMENT_STATE_PENDING &&
                experiment.unschedulable()) {
       unschedulable.AddRow({std::to_string(experiment.ordinal()), PlatformOf(experiment),
-                            FormatParameters(experiment.parameters()), kUnschedulableReason});
+                            FormatParameters(experiment.parameters()), experiment.unschedulable_reason()});
     }
   }
   if (failed.row_count() > 0) {

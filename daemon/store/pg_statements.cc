@@ -58,6 +58,43 @@ std::string Unschedulable() {
          "  AND " + HasRequired("d.required_parameters", "e.parameters") + ")";
 }
 
+// Why experiment `e` is unschedulable, NULL when it is not: the checks of
+// Unschedulable() in order, and at the first one that no device of its
+// platform passes, what stops them (the labels it requires, its parameter
+// values outside their domains, the parameters their drivers need). Only
+// computed for unschedulable experiments, and the list only for the check
+// that stopped them, so the extra device scans stay off the common path.
+std::string UnschedulableReason() {
+  const std::string platform_devices = "FROM devices d WHERE d.platform = e.platform";
+  const std::string labels =
+      "(SELECT string_agg(key || '=' || value, ', ' ORDER BY key) FROM jsonb_each_text(rs.requires))";
+  const std::string outside =
+      "(SELECT string_agg(DISTINCT dom.name || '=' || (p.params ->> dom.name), ', '\n"
+      "                   ORDER BY dom.name || '=' || (p.params ->> dom.name))\n"
+      "   FROM devices d CROSS JOIN LATERAL jsonb_each(d.domains) AS dom(name, allowed)\n"
+      "   WHERE d.platform = e.platform AND d.labels @> rs.requires\n"
+      "     AND p.params ? dom.name AND NOT dom.allowed ? (p.params ->> dom.name))";
+  const std::string missing =
+      "(SELECT string_agg(DISTINCT needed.name, ', ' ORDER BY needed.name)\n"
+      "   FROM devices d CROSS JOIN LATERAL unnest(d.required_parameters) AS needed(name)\n"
+      "   WHERE d.platform = e.platform AND d.labels @> rs.requires\n"
+      "     AND " + WithinDomains("d.domains", "p.params") + " AND NOT p.params ? needed.name)";
+  return "CASE WHEN " + Unschedulable() + " THEN (\n"
+         "SELECT CASE\n"
+         "  WHEN NOT EXISTS (SELECT 1 " + platform_devices + ") THEN\n"
+         "    format('no registered device has platform %s', e.platform)\n"
+         "  WHEN NOT EXISTS (SELECT 1 " + platform_devices + " AND d.labels @> rs.requires) THEN\n"
+         "    format('no %s device has the labels %s', e.platform, " + labels + ")\n"
+         "  WHEN NOT EXISTS (SELECT 1 " + platform_devices + " AND d.labels @> rs.requires\n"
+         "                     AND " + WithinDomains("d.domains", "p.params") + ") THEN\n"
+         "    format('outside the domains of every %s device%s: %s', e.platform,\n"
+         "           CASE WHEN rs.requires = '{}' THEN '' ELSE ' with ' || " + labels + " END, " + outside + ")\n"
+         "  ELSE format('every %s device that admits it needs a parameter it does not set: %s', e.platform,\n"
+         "              " + missing + ")\n"
+         "END\n"
+         "FROM run_settings rs, (SELECT e.parameters::jsonb AS params) p WHERE rs.id = e.settings_id) END";
+}
+
 // Experiment `e` lies in the block of ids of sweep `s`: names the sweep's
 // partitions, so the others are pruned (migration 0007) instead of probed.
 std::string InIdBlock(const std::string& e, const std::string& s) {
@@ -169,7 +206,7 @@ const std::vector<Statement>& Statements() {
       // partitions).
       {kExperimentsOfSweep,
        "SELECT e.id, e.sweep_id, e.ordinal, e.platform, e.parameters::text, e.state, e.attempts, e.error,\n"
-       "       e.config_key, e.point_key, " + Unschedulable() + "\n"
+       "       e.config_key, e.point_key, " + UnschedulableReason() + "\n"
        "FROM sweeps s JOIN experiments e ON " + InIdBlock("e", "s") + "\n"
        "WHERE s.id = $1 AND e.sweep_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"},
       // DISTINCT ON guards against a second succeeded run of one experiment,

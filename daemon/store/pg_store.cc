@@ -165,7 +165,10 @@ absl::StatusOr<std::vector<benchd::v1::Experiment>> PgStore::ListExperiments(int
                       experiment.set_error(row[7].as<std::string>());
                       experiment.set_config_key(row[8].as<std::string>());
                       experiment.set_point_key(row[9].as<std::string>());
-                      experiment.set_unschedulable(row[10].as<bool>());
+                      if (!row[10].is_null()) {
+                        experiment.set_unschedulable(true);
+                        experiment.set_unschedulable_reason(row[10].as<std::string>());
+                      }
                       experiments.push_back(std::move(experiment));
                     }
                     return experiments;

@@ -8,8 +8,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/e2e/cluster.h"
 #include "tests/support/wait_until.h"
@@ -113,11 +115,16 @@ TEST(LifecycleE2ETest, EachPointGoesToADeviceWhoseDriverHasTheParametersItNeeds)
   ASSERT_EQ(show.exit_code, 0) << show.out << show.err;
   EXPECT_NE(show.out.find("1 pending (1 unschedulable)"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("unschedulable experiments (1):"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("every host-cpu device that admits it needs a parameter it does not set: batch, precision"),
+            std::string::npos)
+      << show.out;
   CommandResult devices = cluster.Benchctl({"devices", "--format", "json"});
   ASSERT_EQ(devices.exit_code, 0) << devices.out << devices.err;
-  EXPECT_NE(devices.out.find("\"required_parameters\": [\n      \"precision\"\n    ]"), std::string::npos)
-      << devices.out;
-  EXPECT_NE(devices.out.find("\"required_parameters\": [\n      \"batch\"\n    ]"), std::string::npos)
+  std::map<std::string, std::vector<std::string>> required;
+  for (const auto& device : nlohmann::json::parse(devices.out)) {
+    required[device.at("device").get<std::string>()] = device.at("required_parameters").get<std::vector<std::string>>();
+  }
+  EXPECT_EQ(required, (std::map<std::string, std::vector<std::string>>{{"cmd0", {"batch"}}, {"cpu0", {"precision"}}}))
       << devices.out;
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }

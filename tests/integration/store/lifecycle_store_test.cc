@@ -259,6 +259,9 @@ TEST_F(LifecycleTest, ADeviceIsOfferedOnlyExperimentsWithTheParametersItsDriverN
   ASSERT_TRUE(experiments.ok()) << experiments.status();
   ASSERT_EQ(experiments->size(), 3u);
   EXPECT_TRUE((*experiments)[2].unschedulable());
+  EXPECT_EQ((*experiments)[2].unschedulable_reason(),
+            "every host-cpu device that admits it needs a parameter it does not set: precision");
+  EXPECT_EQ((*experiments)[1].unschedulable_reason(), "");
 }
 
 TEST_F(LifecycleTest, WorkNoRegisteredDeviceCanRunIsUnschedulable) {
@@ -283,22 +286,52 @@ TEST_F(LifecycleTest, WorkNoRegisteredDeviceCanRunIsUnschedulable) {
   auto progress = store_->GetProgress(*id);
   ASSERT_TRUE(progress.ok());
   EXPECT_EQ(progress->unschedulable(), 2);
-  auto experiments = store_->ListExperiments(*id);
-  ASSERT_TRUE(experiments.ok());
-  std::vector<bool> flags;
-  for (const auto& experiment : *experiments) flags.push_back(experiment.unschedulable());
-  EXPECT_EQ(flags, (std::vector<bool>{false, false, true, true}));
+  // Each says what no device offers, so the operator knows what to attach
+  // or fix.
+  auto reasons = [&] {
+    auto experiments = store_->ListExperiments(*id);
+    EXPECT_TRUE(experiments.ok()) << experiments.status();
+    std::vector<std::string> found;
+    for (const auto& experiment : experiments.value_or(std::vector<benchd::v1::Experiment>{})) {
+      EXPECT_EQ(experiment.unschedulable(), !experiment.unschedulable_reason().empty());
+      found.push_back(experiment.unschedulable_reason());
+    }
+    return found;
+  };
+  EXPECT_EQ(reasons(), (std::vector<std::string>{"", "", "no host-cpu device has the labels rack=r9",
+                                                 "no registered device has platform tx2"}));
   // A device that advertises narrower domains does not count for the values it refuses.
-  benchd::v1::Hello hello = MakeHello("b", {"tx2-0"});
-  hello.mutable_devices(0)->set_platform("tx2");
-  auto* domain = hello.mutable_devices(0)->add_domains();
-  domain->set_name("precision");
-  domain->add_values("FP32");
+  benchd::v1::Hello hello = MakeHello("b", {"tx2-0", "tx2-1"});
+  for (int i = 0; i < 2; ++i) {
+    auto* device = hello.mutable_devices(i);
+    device->set_platform("tx2");
+    auto* domain = device->add_domains();
+    domain->set_name("precision");
+    domain->add_values(i == 0 ? "FP32" : "INT8");
+  }
   ASSERT_TRUE(store_->RegisterAgent(hello).ok());
   EXPECT_EQ(store_->GetProgress(*id)->unschedulable(), 2);
-  domain->add_values("FP16");
+  EXPECT_EQ(reasons()[3], "outside the domains of every tx2 device: precision=FP16");
+  // With the domain widened, the driver's needs are what is left.
+  hello.mutable_devices(0)->mutable_domains(0)->add_values("FP16");
+  hello.mutable_devices(0)->add_required_parameters("topology");
+  hello.mutable_devices(0)->add_required_parameters("batch");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  EXPECT_EQ(store_->GetProgress(*id)->unschedulable(), 2);
+  EXPECT_EQ(reasons()[3], "every tx2 device that admits it needs a parameter it does not set: batch, topology");
+  hello.mutable_devices(0)->clear_required_parameters();
   ASSERT_TRUE(store_->RegisterAgent(hello).ok());
   EXPECT_EQ(store_->GetProgress(*id)->unschedulable(), 1);
+  EXPECT_EQ(reasons()[3], "");
+  // Labels are checked before domains: a device in the rack whose domain
+  // refuses the value moves the reason on to the domains.
+  benchd::v1::Hello rack = MakeHello("c", {"cpu9"});
+  (*rack.mutable_devices(0)->mutable_labels())["rack"] = "r9";
+  auto* domain = rack.mutable_devices(0)->add_domains();
+  domain->set_name("precision");
+  domain->add_values("INT8");
+  ASSERT_TRUE(store_->RegisterAgent(rack).ok());
+  EXPECT_EQ(reasons()[2], "outside the domains of every host-cpu device with rack=r9: precision=FP32");
 }
 
 TEST_F(LifecycleTest, AReportedReconfigurationBecomesATimedEventAndTheDevicesConfiguration) {

@@ -144,6 +144,7 @@ TEST_F(OperatorCommandsTest, ShowListsFailedAndUnschedulableExperimentsAfterTheT
   benchd::v1::Experiment unschedulable =
       MakeExperiment(1, "tx3", benchd::v1::EXPERIMENT_STATE_PENDING, 4);
   unschedulable.set_unschedulable(true);
+  unschedulable.set_unschedulable_reason("no registered device has platform tx3");
   benchd::v1::Experiment running =
       MakeExperiment(2, "host-cpu", benchd::v1::EXPERIMENT_STATE_RUNNING, 16);
   running.set_attempts(1);
@@ -169,7 +170,7 @@ TEST_F(OperatorCommandsTest, ShowListsFailedAndUnschedulableExperimentsAfterTheT
             "\n"
             "unschedulable experiments (1):\n"
             "#  PLATFORM  PARAMETERS  REASON\n"
-            "1  tx3       batch=4     no registered device can run it\n");
+            "1  tx3       batch=4     no registered device has platform tx3\n");
 }
 
 TEST_F(OperatorCommandsTest, ShowSaysWhenTheSweepWasCancelled) {
