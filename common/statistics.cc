@@ -65,22 +65,23 @@ benchd::v1::LatencyStats ComputeLatencyStats(std::span<const double> samples_us)
   const double mean = sum / static_cast<double>(n);
   double squares = 0.0;
   for (double x : sorted) squares += (x - mean) * (x - mean);
-  const double std_dev = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
-  const double half_width =
-      n > 1 ? StudentT95(static_cast<int64_t>(n - 1)) * std_dev / std::sqrt(static_cast<double>(n))
-            : 0.0;
-
   stats.set_count(static_cast<int64_t>(n));
   stats.set_mean_us(mean);
-  stats.set_std_us(std_dev);
+  // One sample has no spread to estimate: std and interval stay absent
+  // rather than claiming a certainty of 0.
+  if (n > 1) {
+    const double std_dev = std::sqrt(squares / static_cast<double>(n - 1));
+    const double half_width = StudentT95(static_cast<int64_t>(n - 1)) * std_dev / std::sqrt(static_cast<double>(n));
+    stats.set_std_us(std_dev);
+    stats.set_ci95_low_us(mean - half_width);
+    stats.set_ci95_high_us(mean + half_width);
+  }
   stats.set_min_us(sorted.front());
   stats.set_max_us(sorted.back());
   stats.set_median_us(PercentileOfSorted(sorted, 50));
   stats.set_p90_us(PercentileOfSorted(sorted, 90));
   stats.set_p95_us(PercentileOfSorted(sorted, 95));
   stats.set_p99_us(PercentileOfSorted(sorted, 99));
-  stats.set_ci95_low_us(mean - half_width);
-  stats.set_ci95_high_us(mean + half_width);
   return stats;
 }
 

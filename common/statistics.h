@@ -6,7 +6,8 @@
 // Definitions: std is the sample standard deviation (n - 1); percentiles use
 // linear interpolation between closest ranks (numpy's default, R type 7); the
 // 95 % confidence interval of the mean uses Student's t with n - 1 degrees of
-// freedom. For n == 1, std is 0 and the interval collapses to the mean.
+// freedom. For n == 1 there is no spread to estimate: std and the interval
+// are left unset (absent), as is every figure for n == 0.
 // Thread-safety: pure functions.
 
 #include <span>

@@ -21,47 +21,63 @@ double SampleStd(const std::vector<double>& values, double mean) {
   return std::sqrt(squares / static_cast<double>(values.size() - 1));
 }
 
+using StatsGetter = double (benchd::v1::LatencyStats::*)() const;
+using StatsHas = bool (benchd::v1::LatencyStats::*)() const;
+
 // Statistics of tools that print figures only: the repeats' figures
 // weighted by their counts; the interval comes from the spread of the repeat
-// means, the only spread there is.
+// means, the only spread there is. A figure some repeat lacks stays absent.
 benchd::v1::LatencyStats CombineFigures(const std::vector<benchd::v1::LatencyStats>& repeats) {
   benchd::v1::LatencyStats combined;
   if (repeats.empty()) return combined;
-  double weighted = 0;
+  const auto every = [&](StatsHas has) {
+    return std::all_of(repeats.begin(), repeats.end(), [&](const auto& r) { return (r.*has)(); });
+  };
   int64_t count = 0;
-  std::vector<double> means;
-  combined.set_min_us(repeats.front().min_us());
-  combined.set_max_us(repeats.front().max_us());
-  for (const benchd::v1::LatencyStats& r : repeats) {
-    const int64_t n = std::max<int64_t>(r.count(), 1);
-    weighted += r.mean_us() * static_cast<double>(n);
-    count += r.count();
-    means.push_back(r.mean_us());
-    combined.set_min_us(std::min(combined.min_us(), r.min_us()));
-    combined.set_max_us(std::max(combined.max_us(), r.max_us()));
-  }
-  int64_t weights = 0;
-  for (const auto& r : repeats) weights += std::max<int64_t>(r.count(), 1);
+  for (const benchd::v1::LatencyStats& r : repeats) count += r.count();
   combined.set_count(count);
-  combined.set_mean_us(weighted / static_cast<double>(weights));
+  std::vector<double> means;
+  if (every(&benchd::v1::LatencyStats::has_mean_us)) {
+    double weighted = 0;
+    int64_t weights = 0;
+    for (const benchd::v1::LatencyStats& r : repeats) {
+      const int64_t n = std::max<int64_t>(r.count(), 1);
+      weighted += r.mean_us() * static_cast<double>(n);
+      weights += n;
+      means.push_back(r.mean_us());
+    }
+    combined.set_mean_us(weighted / static_cast<double>(weights));
+  }
+  if (every(&benchd::v1::LatencyStats::has_min_us)) {
+    combined.set_min_us(std::min_element(repeats.begin(), repeats.end(), [](const auto& a, const auto& b) {
+                          return a.min_us() < b.min_us();
+                        })->min_us());
+  }
+  if (every(&benchd::v1::LatencyStats::has_max_us)) {
+    combined.set_max_us(std::max_element(repeats.begin(), repeats.end(), [](const auto& a, const auto& b) {
+                          return a.max_us() < b.max_us();
+                        })->max_us());
+  }
   // Medians and percentiles of the whole cannot be recovered from the
   // repeats' figures; their means are the honest approximation left.
-  const auto average = [&](double (benchd::v1::LatencyStats::*field)() const) {
+  const auto average = [&](StatsHas has, StatsGetter field, void (benchd::v1::LatencyStats::*setter)(double)) {
+    if (!every(has)) return;
     double sum = 0;
     for (const auto& r : repeats) sum += (r.*field)();
-    return sum / static_cast<double>(repeats.size());
+    (combined.*setter)(sum / static_cast<double>(repeats.size()));
   };
-  combined.set_median_us(average(&benchd::v1::LatencyStats::median_us));
-  combined.set_p90_us(average(&benchd::v1::LatencyStats::p90_us));
-  combined.set_p95_us(average(&benchd::v1::LatencyStats::p95_us));
-  combined.set_p99_us(average(&benchd::v1::LatencyStats::p99_us));
-  combined.set_std_us(average(&benchd::v1::LatencyStats::std_us));
+  using S = benchd::v1::LatencyStats;
+  average(&S::has_median_us, &S::median_us, &S::set_median_us);
+  average(&S::has_p90_us, &S::p90_us, &S::set_p90_us);
+  average(&S::has_p95_us, &S::p95_us, &S::set_p95_us);
+  average(&S::has_p99_us, &S::p99_us, &S::set_p99_us);
+  average(&S::has_std_us, &S::std_us, &S::set_std_us);
   if (means.size() >= 2) {
     const double half = common::StudentT95(static_cast<int64_t>(means.size()) - 1) *
                         SampleStd(means, Mean(means)) / std::sqrt(static_cast<double>(means.size()));
     combined.set_ci95_low_us(combined.mean_us() - half);
     combined.set_ci95_high_us(combined.mean_us() + half);
-  } else {
+  } else if (repeats.size() == 1 && repeats.front().has_ci95_low_us() && repeats.front().has_ci95_high_us()) {
     combined.set_ci95_low_us(repeats.front().ci95_low_us());
     combined.set_ci95_high_us(repeats.front().ci95_high_us());
   }
@@ -124,7 +140,10 @@ RunResult CombineRepeats(std::vector<RunResult> results) {
   std::vector<double> all_samples;
   bool every_repeat_has_samples = true;
   std::vector<benchd::v1::LatencyStats> repeat_figures;
+  // Throughputs are averaged over the repeats that report them, and absent
+  // when one does not (a GOPS figure needs the model's op count).
   double fps = 0, gops = 0;
+  bool every_fps = true, every_gops = true;
   int64_t inferences = 0;
   std::map<std::string, std::pair<benchd::v1::Metric, int>> extras;
   std::vector<std::string> extra_order;
@@ -142,6 +161,8 @@ RunResult CombineRepeats(std::vector<RunResult> results) {
     combined.phases.insert(combined.phases.end(), result.phases.begin(), result.phases.end());
     fps += result.summary.fps();
     gops += result.summary.gops();
+    every_fps = every_fps && result.summary.has_fps();
+    every_gops = every_gops && result.summary.has_gops();
     inferences += result.summary.inferences();
     for (const benchd::v1::Metric& metric : result.summary.extra()) {
       auto [it, added] = extras.try_emplace(metric.name(), metric, 0);
@@ -158,8 +179,8 @@ RunResult CombineRepeats(std::vector<RunResult> results) {
   *summary.mutable_latency() =
       every_repeat_has_samples ? common::ComputeLatencyStats(all_samples) : CombineFigures(repeat_figures);
   const double n = static_cast<double>(results.size());
-  summary.set_fps(fps / n);
-  summary.set_gops(gops / n);
+  if (every_fps) summary.set_fps(fps / n);
+  if (every_gops) summary.set_gops(gops / n);
   summary.set_inferences(inferences);
   for (const std::string& name : extra_order) {
     benchd::v1::Metric metric = extras[name].first;

@@ -181,14 +181,18 @@ absl::StatusOr<common::ProcessOutcome> RunTool(common::ProcessRunner& runner, co
 
 benchd::v1::LatencyStats StatsFromFigures(const LatencyFigures& figures, std::optional<double> sample_std_us) {
   benchd::v1::LatencyStats stats;
+  // What the tool did not print stays unset (absent), not 0.
+  const auto set = [&](void (benchd::v1::LatencyStats::*setter)(double), std::optional<double> value) {
+    if (value) (stats.*setter)(*value);
+  };
   stats.set_count(figures.count.value_or(0));
-  stats.set_mean_us(figures.mean_us.value_or(0));
-  stats.set_min_us(figures.min_us.value_or(0));
-  stats.set_max_us(figures.max_us.value_or(0));
-  stats.set_median_us(figures.median_us.value_or(figures.Percentile(50).value_or(0)));
-  stats.set_p90_us(figures.Percentile(90).value_or(0));
-  stats.set_p95_us(figures.Percentile(95).value_or(0));
-  stats.set_p99_us(figures.Percentile(99).value_or(0));
+  set(&benchd::v1::LatencyStats::set_mean_us, figures.mean_us);
+  set(&benchd::v1::LatencyStats::set_min_us, figures.min_us);
+  set(&benchd::v1::LatencyStats::set_max_us, figures.max_us);
+  set(&benchd::v1::LatencyStats::set_median_us, figures.median_us ? figures.median_us : figures.Percentile(50));
+  set(&benchd::v1::LatencyStats::set_p90_us, figures.Percentile(90));
+  set(&benchd::v1::LatencyStats::set_p95_us, figures.Percentile(95));
+  set(&benchd::v1::LatencyStats::set_p99_us, figures.Percentile(99));
   if (sample_std_us && figures.mean_us) {
     stats.set_std_us(*sample_std_us);
     const int64_t n = stats.count();

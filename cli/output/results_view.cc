@@ -20,14 +20,25 @@ constexpr std::array<std::string_view, 13> kSummaryColumns = {
     "mean_us", "median_us", "p90_us",  "p99_us", "std_us", "min_us", "max_us",
     "fps",     "gops",      "samples", "agent",  "device", "run_id"};
 
+// A figure the run did not report is an empty cell ("-", an empty CSV
+// field, JSON null), never 0.
+Cell Figure(bool present, double value) { return present ? Cell{value} : Cell{}; }
+
 std::vector<Cell> SummaryCells(const v1::Result& result) {
   const v1::LatencyStats& latency = result.summary().latency();
-  return {latency.mean_us(),       latency.median_us(),
-          latency.p90_us(),        latency.p99_us(),
-          latency.std_us(),        latency.min_us(),
-          latency.max_us(),        result.summary().fps(),
-          result.summary().gops(), result.latency_sample_count(),
-          result.agent(),          result.device(),
+  const v1::RunSummary& summary = result.summary();
+  return {Figure(latency.has_mean_us(), latency.mean_us()),
+          Figure(latency.has_median_us(), latency.median_us()),
+          Figure(latency.has_p90_us(), latency.p90_us()),
+          Figure(latency.has_p99_us(), latency.p99_us()),
+          Figure(latency.has_std_us(), latency.std_us()),
+          Figure(latency.has_min_us(), latency.min_us()),
+          Figure(latency.has_max_us(), latency.max_us()),
+          Figure(summary.has_fps(), summary.fps()),
+          Figure(summary.has_gops(), summary.gops()),
+          result.latency_sample_count(),
+          result.agent(),
+          result.device(),
           result.run_id()};
 }
 

@@ -67,6 +67,9 @@ nlohmann::json Real(double value) {
 
 nlohmann::json OptionalReal(const std::optional<double>& value) { return value ? Real(*value) : nullptr; }
 
+// A figure of the run's summary: NULL when the run did not report it.
+nlohmann::json Figure(bool present, double value) { return present ? Real(value) : nullptr; }
+
 template <typename T>
 nlohmann::json OptionalValue(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
@@ -163,18 +166,18 @@ class RunWrites {
         {"environment", JsonText(common::EnvironmentToJson(done.environment()))},
         {"latency_kind", static_cast<int>(summary.latency_kind())},
         {"latency_count", latency.count()},
-        {"mean_us", Real(latency.mean_us())},
-        {"std_us", Real(latency.std_us())},
-        {"min_us", Real(latency.min_us())},
-        {"max_us", Real(latency.max_us())},
-        {"median_us", Real(latency.median_us())},
-        {"p90_us", Real(latency.p90_us())},
-        {"p95_us", Real(latency.p95_us())},
-        {"p99_us", Real(latency.p99_us())},
-        {"ci95_low_us", Real(latency.ci95_low_us())},
-        {"ci95_high_us", Real(latency.ci95_high_us())},
-        {"fps", Real(summary.fps())},
-        {"gops", Real(summary.gops())},
+        {"mean_us", Figure(latency.has_mean_us(), latency.mean_us())},
+        {"std_us", Figure(latency.has_std_us(), latency.std_us())},
+        {"min_us", Figure(latency.has_min_us(), latency.min_us())},
+        {"max_us", Figure(latency.has_max_us(), latency.max_us())},
+        {"median_us", Figure(latency.has_median_us(), latency.median_us())},
+        {"p90_us", Figure(latency.has_p90_us(), latency.p90_us())},
+        {"p95_us", Figure(latency.has_p95_us(), latency.p95_us())},
+        {"p99_us", Figure(latency.has_p99_us(), latency.p99_us())},
+        {"ci95_low_us", Figure(latency.has_ci95_low_us(), latency.ci95_low_us())},
+        {"ci95_high_us", Figure(latency.has_ci95_high_us(), latency.ci95_high_us())},
+        {"fps", Figure(summary.has_fps(), summary.fps())},
+        {"gops", Figure(summary.has_gops(), summary.gops())},
         {"inferences", summary.inferences()},
         {"config_key", config_key ? nlohmann::json(SanitizeText(*config_key)) : nlohmann::json(nullptr)},
         {"agent", run.agent},

@@ -194,18 +194,23 @@ absl::StatusOr<std::vector<benchd::v1::Result>> PgStore::QueryResults(int64_t sw
           summary.set_latency_kind(static_cast<benchd::v1::LatencyKind>(Int64Or(row[3], 0)));
           auto& latency = *summary.mutable_latency();
           latency.set_count(Int64Or(row[4], 0));
-          latency.set_mean_us(DoubleOr(row[5], 0));
-          latency.set_std_us(DoubleOr(row[6], 0));
-          latency.set_min_us(DoubleOr(row[7], 0));
-          latency.set_max_us(DoubleOr(row[8], 0));
-          latency.set_median_us(DoubleOr(row[9], 0));
-          latency.set_p90_us(DoubleOr(row[10], 0));
-          latency.set_p95_us(DoubleOr(row[11], 0));
-          latency.set_p99_us(DoubleOr(row[12], 0));
-          latency.set_ci95_low_us(DoubleOr(row[13], 0));
-          latency.set_ci95_high_us(DoubleOr(row[14], 0));
-          summary.set_fps(DoubleOr(row[15], 0));
-          summary.set_gops(DoubleOr(row[16], 0));
+          // A figure the run did not report is NULL, and stays absent.
+          const auto figure = [&](const pqxx::field& field, auto& message, auto setter) {
+            if (!field.is_null()) (message.*setter)(field.as<double>());
+          };
+          using Stats = benchd::v1::LatencyStats;
+          figure(row[5], latency, &Stats::set_mean_us);
+          figure(row[6], latency, &Stats::set_std_us);
+          figure(row[7], latency, &Stats::set_min_us);
+          figure(row[8], latency, &Stats::set_max_us);
+          figure(row[9], latency, &Stats::set_median_us);
+          figure(row[10], latency, &Stats::set_p90_us);
+          figure(row[11], latency, &Stats::set_p95_us);
+          figure(row[12], latency, &Stats::set_p99_us);
+          figure(row[13], latency, &Stats::set_ci95_low_us);
+          figure(row[14], latency, &Stats::set_ci95_high_us);
+          figure(row[15], summary, &benchd::v1::RunSummary::set_fps);
+          figure(row[16], summary, &benchd::v1::RunSummary::set_gops);
           summary.set_inferences(Int64Or(row[17], 0));
           BENCHD_ASSIGN_OR_RETURN(*result.mutable_environment(),
                                   common::EnvironmentFromJson(JsonFromField(row[18])));

@@ -133,6 +133,11 @@ TEST_F(IngestTest, SucceededRunIsAResultWithItsSummary) {
   EXPECT_TRUE(MessageDifferencer::Equals(stored.summary(), done.run_finished().summary()))
       << stored.summary().DebugString();
   EXPECT_TRUE(MessageDifferencer::Equals(stored.environment(), done.run_finished().environment()));
+  // The figures the report left out are NULL, and come back absent, not 0.
+  EXPECT_EQ(Value("SELECT count(*) FROM runs WHERE median_us IS NULL AND std_us IS NULL AND p99_us = 180.25"), "1");
+  EXPECT_FALSE(stored.summary().latency().has_median_us());
+  EXPECT_FALSE(stored.summary().latency().has_min_us());
+  EXPECT_TRUE(stored.summary().latency().has_p99_us());
 
   // One run took 2 s on one device; 3 experiments are left.
   auto progress = store_->GetProgress(sweep_id_);

@@ -155,6 +155,42 @@ TEST_F(StoreDatabaseTest, PartitionMigrationKeepsExistingExperimentsAndRuns) {
   EXPECT_EQ(Value("SELECT count(*) FROM runs WHERE device = 'dev0' AND state = 'succeeded'"), "0");
 }
 
+// Before migration 10 a figure a run did not report was stored as 0.
+TEST_F(StoreDatabaseTest, UnreportedFiguresMigrationTurnsTheirZerosIntoNull) {
+  ApplyMigrationsBefore(db_, 10);
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(db_.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, "
+                        "min_duration_ms, power_sample_hz, power_idle_ms, power_base_ms) "
+                        "VALUES (1, 1, 10, 1, 5000, 0, 0, 0, 0)")
+                  .ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, "
+                        "settings_id, state) VALUES "
+                        "(1, 0, 'zcu102-dpu', '{}', 3, 1, 'succeeded'), (1, 1, 'host-cpu', '{}', 3, 1, 'succeeded')")
+                  .ok());
+  // A DPU run with only a mean; a host-cpu run with samples whose spread is 0.
+  ASSERT_TRUE(db_.Query("INSERT INTO runs (experiment_id, attempt, agent, device, state, lease_ms, lease_expires_at, "
+                        "latency_count, mean_us, std_us, min_us, max_us, median_us, p90_us, p95_us, p99_us, "
+                        "ci95_low_us, ci95_high_us, fps, gops) "
+                        "SELECT id, 1, 'a', 'd', 'succeeded', 1000, now(), 500, 9979.9, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+                        "100.2, 0 FROM experiments WHERE ordinal = 0 "
+                        "UNION ALL SELECT id, 1, 'a', 'c', 'succeeded', 1000, now(), 2, 40, 0, 40, 40, 40, 40, 40, 40, "
+                        "40, 40, 25000, 1.5 FROM experiments WHERE ordinal = 1")
+                  .ok());
+  ASSERT_TRUE(db_.Query("INSERT INTO latency_samples (run_id, repeat, idx, kind, latency_us) "
+                        "SELECT r.id, 0, i, 2, 40 FROM runs r, generate_series(0, 1) i WHERE r.device = 'c'")
+                  .ok());
+
+  auto store = NewStore();
+  absl::Status opened = store->Open();
+  ASSERT_TRUE(opened.ok()) << opened;
+  EXPECT_EQ(Value("SELECT concat_ws(',', mean_us, std_us, min_us, max_us, median_us, p90_us, p95_us, p99_us, "
+                  "ci95_low_us, ci95_high_us, fps, gops) FROM runs WHERE device = 'd'"),
+            "9979.9,100.2");
+  EXPECT_EQ(Value("SELECT concat_ws(',', mean_us, std_us, min_us, fps, gops) FROM runs WHERE device = 'c'"),
+            "40,0,40,25000,1.5");
+}
+
 TEST_F(StoreDatabaseTest, RefusesASchemaNewerThanTheBinary) {
   ASSERT_TRUE(NewStore()->Open().ok());
   ASSERT_TRUE(

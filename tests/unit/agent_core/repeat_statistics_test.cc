@@ -107,6 +107,32 @@ TEST(RepeatStatisticsTest, CombinesFiguresOfToolsWithoutSamplesByCount) {
   // The interval over the two repeat means, 10 and 14, around the weighted mean.
   const double half = 12.7062047 * std::sqrt(8.0) / std::sqrt(2.0);
   EXPECT_NEAR(combined.summary.latency().ci95_high_us() - 13, half, 1e-6);
+  // Neither tool printed percentiles, a spread or throughputs: they stay
+  // absent rather than averaging to 0.
+  EXPECT_FALSE(combined.summary.latency().has_median_us());
+  EXPECT_FALSE(combined.summary.latency().has_p99_us());
+  EXPECT_FALSE(combined.summary.latency().has_std_us());
+  EXPECT_FALSE(combined.summary.has_fps());
+  EXPECT_FALSE(combined.summary.has_gops());
+}
+
+TEST(RepeatStatisticsTest, AFigureOneRepeatLacksIsAbsentFromTheCombination) {
+  std::vector<RunResult> results(2);
+  for (RunResult& result : results) {
+    result.summary.mutable_latency()->set_count(10);
+    result.summary.mutable_latency()->set_mean_us(10);
+    result.summary.mutable_latency()->set_median_us(9);
+    result.summary.set_fps(100);
+  }
+  results[0].summary.mutable_latency()->set_p99_us(15);
+  results[0].summary.mutable_latency()->set_min_us(7);
+  results[0].summary.set_gops(2.5);
+  const RunResult combined = CombineRepeats(std::move(results));
+  EXPECT_DOUBLE_EQ(combined.summary.latency().median_us(), 9);
+  EXPECT_DOUBLE_EQ(combined.summary.fps(), 100);
+  EXPECT_FALSE(combined.summary.latency().has_p99_us());
+  EXPECT_FALSE(combined.summary.latency().has_min_us());
+  EXPECT_FALSE(combined.summary.has_gops());
 }
 
 }  // namespace

@@ -118,6 +118,40 @@ TEST(ResultsViewTest, JsonKeepsNumbersNumbersAndMissingValuesNull) {
   EXPECT_THAT(out.str(), HasSubstr("\"platform\": \"host-cpu\",\n    \"batch\": 8,"));
 }
 
+// A tool that prints only a mean (the DPU runner) or no percentiles
+// (benchmark_app) leaves those figures unset: every format shows them as
+// missing, never as a measured 0.
+TEST(ResultsViewTest, FiguresTheRunDidNotReportAreMissingNotZero) {
+  benchd::v1::Result mean_only = MakeResult(9, "zcu102-dpu", 1, 9979.9);
+  benchd::v1::LatencyStats* latency = mean_only.mutable_summary()->mutable_latency();
+  *latency = benchd::v1::LatencyStats();
+  latency->set_count(500);
+  latency->set_mean_us(9979.9);
+  mean_only.mutable_summary()->clear_gops();
+  mean_only.set_latency_sample_count(0);
+  const ResultsView view = BuildResultsView({mean_only});
+
+  std::ostringstream table;
+  RenderResultsTable(view, table);
+  std::istringstream lines(table.str());
+  std::string header, row;
+  std::getline(lines, header);
+  std::getline(lines, row);
+  EXPECT_THAT(row, HasSubstr("9979.9  -          -       -       -       -       -       100.20  -"));
+
+  std::ostringstream csv;
+  RenderResultsCsv(view, csv);
+  EXPECT_THAT(csv.str(), HasSubstr("zcu102-dpu,1,9979.9,,,,,,,100.2"));
+
+  std::ostringstream json;
+  RenderResultsJson(view, json);
+  const nlohmann::json parsed = nlohmann::json::parse(json.str());
+  for (const char* missing : {"median_us", "p90_us", "p99_us", "std_us", "min_us", "max_us", "gops"}) {
+    EXPECT_TRUE(parsed[0][missing].is_null()) << missing;
+  }
+  EXPECT_DOUBLE_EQ(parsed[0]["mean_us"].get<double>(), 9979.9);
+}
+
 TEST(ResultsViewTest, EmptyResultsGiveAnEmptyJsonArrayAndAHeaderOnlyCsv) {
   std::ostringstream json;
   RenderResultsJson(BuildResultsView({}), json);
