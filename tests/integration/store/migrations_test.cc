@@ -1,6 +1,7 @@
 #include <thread>
 
 #include "daemon/store/migrations.h"
+#include "spdlog/fmt/fmt.h"
 #include "tests/integration/store/store_fixture.h"
 
 namespace benchd::daemon {
@@ -27,6 +28,29 @@ void ApplyMigrationsBefore(benchd::testing::TestDatabase& db, int version) {
                          std::to_string(migration.version) + ", '" + std::string(migration.name) + "')")
                     .ok());
   }
+}
+
+struct OldExperiment {
+  int ordinal;
+  std::string platform, parameters, state;
+};
+
+// Sweep 1 with one set of run settings and `experiments`, as a coordinator
+// since migration 4 stored them.
+void InsertOldSweep(benchd::testing::TestDatabase& db, const std::vector<OldExperiment>& experiments) {
+  ASSERT_TRUE(db.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
+  ASSERT_TRUE(db.Query("INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, "
+                       "min_duration_ms, power_sample_hz, power_idle_ms, power_base_ms) "
+                       "VALUES (1, 1, 10, 1, 5000, 0, 0, 0, 0)")
+                  .ok());
+  std::string rows;
+  for (const OldExperiment& e : experiments) {
+    rows += (rows.empty() ? "" : ", ") + fmt::format("(1, {}, '{}', '{}', 3, 1, '{}')", e.ordinal, e.platform,
+                                                     e.parameters, e.state);
+  }
+  ASSERT_TRUE(db.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, "
+                       "settings_id, state) VALUES " + rows)
+                  .ok());
 }
 
 TEST_F(StoreDatabaseTest, MigrationsApplyToAnEmptyDatabase) {
@@ -101,16 +125,8 @@ TEST_F(StoreDatabaseTest, RunSettingsMigrationKeepsExistingExperimentsSettings) 
 TEST_F(StoreDatabaseTest, PartitionMigrationKeepsExistingExperimentsAndRuns) {
   ApplyMigrationsBefore(db_, 7);
   if (HasFatalFailure()) return;
-  ASSERT_TRUE(db_.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
-  ASSERT_TRUE(db_.Query("INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, "
-                        "min_duration_ms, power_sample_hz, power_idle_ms, power_base_ms) "
-                        "VALUES (1, 1, 10, 1, 5000, 0, 0, 0, 0)")
-                  .ok());
-  ASSERT_TRUE(db_.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, "
-                        "settings_id, state) VALUES "
-                        "(1, 0, 'host-cpu', '{\"batch\": 1}', 3, 1, 'succeeded'), "
-                        "(1, 1, 'host-cpu', '{\"batch\": 8}', 3, 1, 'pending')")
-                  .ok());
+  InsertOldSweep(db_, {{0, "host-cpu", R"({"batch": 1})", "succeeded"}, {1, "host-cpu", R"({"batch": 8})", "pending"}});
+  if (HasFatalFailure()) return;
   ASSERT_TRUE(db_.Query("INSERT INTO runs (experiment_id, attempt, agent, device, state, lease_ms, lease_expires_at) "
                         "SELECT id, 1, 'a', 'dev0', 'succeeded', 1000, now() FROM experiments WHERE ordinal = 0")
                   .ok());
@@ -159,15 +175,8 @@ TEST_F(StoreDatabaseTest, PartitionMigrationKeepsExistingExperimentsAndRuns) {
 TEST_F(StoreDatabaseTest, UnreportedFiguresMigrationTurnsTheirZerosIntoNull) {
   ApplyMigrationsBefore(db_, 10);
   if (HasFatalFailure()) return;
-  ASSERT_TRUE(db_.Query("INSERT INTO sweeps (name, yaml) VALUES ('old', 'name: old')").ok());
-  ASSERT_TRUE(db_.Query("INSERT INTO run_settings (sweep_id, warmup, iterations, repeats, timeout_ms, "
-                        "min_duration_ms, power_sample_hz, power_idle_ms, power_base_ms) "
-                        "VALUES (1, 1, 10, 1, 5000, 0, 0, 0, 0)")
-                  .ok());
-  ASSERT_TRUE(db_.Query("INSERT INTO experiments (sweep_id, ordinal, platform, parameters, max_attempts, "
-                        "settings_id, state) VALUES "
-                        "(1, 0, 'zcu102-dpu', '{}', 3, 1, 'succeeded'), (1, 1, 'host-cpu', '{}', 3, 1, 'succeeded')")
-                  .ok());
+  InsertOldSweep(db_, {{0, "zcu102-dpu", "{}", "succeeded"}, {1, "host-cpu", "{}", "succeeded"}});
+  if (HasFatalFailure()) return;
   // A DPU run with only a mean; a host-cpu run with samples whose spread is 0.
   ASSERT_TRUE(db_.Query("INSERT INTO runs (experiment_id, attempt, agent, device, state, lease_ms, lease_expires_at, "
                         "latency_count, mean_us, std_us, min_us, max_us, median_us, p90_us, p95_us, p99_us, "
