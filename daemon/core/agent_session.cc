@@ -49,12 +49,14 @@ void AgentSession::WriteLoop() {
     if (outbound_.empty()) return;
     benchd::v1::CoordinatorMessage message = std::move(outbound_.front());
     outbound_.pop_front();
-    // More to come (the acks of a batch of reports): let gRPC hold this one
-    // and send them together; the last write of a run of messages flushes.
-    grpc::WriteOptions options;
-    if (!outbound_.empty()) options.set_buffer_hint();
+    // No buffer hint, even with more queued. Seen under load: the welcome,
+    // written hinted because the first assignments were already queued
+    // behind it, reached the agent only 20 s later, with the keepalive ping
+    // that flushed the connection (the agent, waiting for it, sent nothing
+    // that would have), and the runs assigned with it had lost their
+    // leases. Coalescing saved nothing measurable (benchd-dispatch-bench).
     lock.unlock();
-    const bool written = stream_->Write(message, options);
+    const bool written = stream_->Write(message);
     lock.lock();
     if (!written) {
       // The stream is gone; end the handler's Read so the session unwinds.
