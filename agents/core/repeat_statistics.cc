@@ -21,57 +21,50 @@ double SampleStd(const std::vector<double>& values, double mean) {
   return std::sqrt(squares / static_cast<double>(values.size() - 1));
 }
 
-using StatsGetter = double (benchd::v1::LatencyStats::*)() const;
-using StatsHas = bool (benchd::v1::LatencyStats::*)() const;
+using Stats = benchd::v1::LatencyStats;
 
 // Statistics of tools that print figures only: the repeats' figures
 // weighted by their counts; the interval comes from the spread of the repeat
 // means, the only spread there is. A figure some repeat lacks stays absent.
-benchd::v1::LatencyStats CombineFigures(const std::vector<benchd::v1::LatencyStats>& repeats) {
-  benchd::v1::LatencyStats combined;
+Stats CombineFigures(const std::vector<Stats>& repeats) {
+  Stats combined;
   if (repeats.empty()) return combined;
-  const auto every = [&](StatsHas has) {
-    return std::all_of(repeats.begin(), repeats.end(), [&](const auto& r) { return (r.*has)(); });
+  // Sets a figure to `reduce` of the repeats' values, when every repeat has it.
+  const auto combine = [&](bool (Stats::*has)() const, double (Stats::*get)() const, void (Stats::*set)(double),
+                           auto reduce) {
+    if (!std::all_of(repeats.begin(), repeats.end(), [&](const Stats& r) { return (r.*has)(); })) return;
+    std::vector<double> values;
+    for (const Stats& r : repeats) values.push_back((r.*get)());
+    (combined.*set)(reduce(values));
   };
+  const auto lowest = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
+  const auto highest = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
   int64_t count = 0;
-  for (const benchd::v1::LatencyStats& r : repeats) count += r.count();
+  for (const Stats& r : repeats) count += r.count();
   combined.set_count(count);
-  std::vector<double> means;
-  if (every(&benchd::v1::LatencyStats::has_mean_us)) {
+  combine(&Stats::has_mean_us, &Stats::mean_us, &Stats::set_mean_us, [&](const std::vector<double>& values) {
     double weighted = 0;
     int64_t weights = 0;
-    for (const benchd::v1::LatencyStats& r : repeats) {
-      const int64_t n = std::max<int64_t>(r.count(), 1);
-      weighted += r.mean_us() * static_cast<double>(n);
+    for (size_t i = 0; i < repeats.size(); ++i) {
+      const int64_t n = std::max<int64_t>(repeats[i].count(), 1);
+      weighted += values[i] * static_cast<double>(n);
       weights += n;
-      means.push_back(r.mean_us());
     }
-    combined.set_mean_us(weighted / static_cast<double>(weights));
-  }
-  if (every(&benchd::v1::LatencyStats::has_min_us)) {
-    combined.set_min_us(std::min_element(repeats.begin(), repeats.end(), [](const auto& a, const auto& b) {
-                          return a.min_us() < b.min_us();
-                        })->min_us());
-  }
-  if (every(&benchd::v1::LatencyStats::has_max_us)) {
-    combined.set_max_us(std::max_element(repeats.begin(), repeats.end(), [](const auto& a, const auto& b) {
-                          return a.max_us() < b.max_us();
-                        })->max_us());
-  }
+    return weighted / static_cast<double>(weights);
+  });
+  combine(&Stats::has_min_us, &Stats::min_us, &Stats::set_min_us, lowest);
+  combine(&Stats::has_max_us, &Stats::max_us, &Stats::set_max_us, highest);
   // Medians and percentiles of the whole cannot be recovered from the
   // repeats' figures; their means are the honest approximation left.
-  const auto average = [&](StatsHas has, StatsGetter field, void (benchd::v1::LatencyStats::*setter)(double)) {
-    if (!every(has)) return;
-    double sum = 0;
-    for (const auto& r : repeats) sum += (r.*field)();
-    (combined.*setter)(sum / static_cast<double>(repeats.size()));
-  };
-  using S = benchd::v1::LatencyStats;
-  average(&S::has_median_us, &S::median_us, &S::set_median_us);
-  average(&S::has_p90_us, &S::p90_us, &S::set_p90_us);
-  average(&S::has_p95_us, &S::p95_us, &S::set_p95_us);
-  average(&S::has_p99_us, &S::p99_us, &S::set_p99_us);
-  average(&S::has_std_us, &S::std_us, &S::set_std_us);
+  combine(&Stats::has_median_us, &Stats::median_us, &Stats::set_median_us, Mean);
+  combine(&Stats::has_p90_us, &Stats::p90_us, &Stats::set_p90_us, Mean);
+  combine(&Stats::has_p95_us, &Stats::p95_us, &Stats::set_p95_us, Mean);
+  combine(&Stats::has_p99_us, &Stats::p99_us, &Stats::set_p99_us, Mean);
+  combine(&Stats::has_std_us, &Stats::std_us, &Stats::set_std_us, Mean);
+  std::vector<double> means;
+  if (combined.has_mean_us()) {
+    for (const Stats& r : repeats) means.push_back(r.mean_us());
+  }
   if (means.size() >= 2) {
     const double half = common::StudentT95(static_cast<int64_t>(means.size()) - 1) *
                         SampleStd(means, Mean(means)) / std::sqrt(static_cast<double>(means.size()));
