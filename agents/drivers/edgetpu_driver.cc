@@ -136,7 +136,7 @@ absl::StatusOr<EdgeTpuDriver::Plan> EdgeTpuDriver::PlanRun(const RunRequest& req
                                clock + "'");
   }
   BENCHD_ASSIGN_OR_RETURN(plan.limits, LimitsFrom(request.settings));
-  plan.model_path = options_.model_dir + "/" + stem + "_edgetpu.tflite";
+  BENCHD_ASSIGN_OR_RETURN(plan.model_path, DeployedModel(kName, options_.model_dir, stem + "_edgetpu.tflite"));
   plan.argv = {options_.benchmark_model,
                "--graph=" + plan.model_path,
                "--external_delegate_path=" + prepared_delegate_,

@@ -130,10 +130,11 @@ absl::StatusOr<JetsonDriver::Plan> JetsonDriver::PlanRun(const RunRequest& reque
   const bool fp16 = plan.precision == "FP16";
   plan.argv = {options_.trtexec};
   if (options_.engine_files) {
-    plan.model_path = options_.model_dir + "/" + stem + (fp16 ? "_fp16.engine" : "_fp32.engine");
+    BENCHD_ASSIGN_OR_RETURN(plan.model_path, DeployedModel(kName, options_.model_dir,
+                                                           stem + (fp16 ? "_fp16.engine" : "_fp32.engine")));
     plan.argv.push_back("--loadEngine=" + plan.model_path);
   } else {
-    plan.model_path = options_.model_dir + "/" + stem + ".onnx";
+    BENCHD_ASSIGN_OR_RETURN(plan.model_path, DeployedModel(kName, options_.model_dir, stem + ".onnx"));
     plan.argv.push_back("--onnx=" + plan.model_path);
     if (fp16) plan.argv.push_back("--fp16");  // FP32 is trtexec's default
   }

@@ -46,9 +46,10 @@
 // throughput_qps, batch, timed_queries.
 //
 // Failure codes (driver.h): FAILED_PRECONDITION for a precision other than
-// FP16/FP32 (TX2 has no fast INT8) or an unknown power mode, INVALID_ARGUMENT
-// for bad parameters, both before launching; UNAVAILABLE when a tool fails or
-// the mode read back differs; DATA_LOSS / INTERNAL for unreadable output or a
+// FP16/FP32 (TX2 has no fast INT8), an unknown power mode or a model not in
+// model_dir, INVALID_ARGUMENT for bad parameters, all before launching;
+// UNAVAILABLE when model_dir is missing, a tool fails or the mode read back
+// differs; DATA_LOSS / INTERNAL for unreadable output or a
 // trace that disagrees with the summary; DEADLINE_EXCEEDED, CANCELLED.
 // Privileges: nvpmodel and jetson_clocks need root (see jetson_power_modes.h);
 // trtexec does not.

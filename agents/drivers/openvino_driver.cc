@@ -80,7 +80,7 @@ absl::StatusOr<OpenVinoDriver::Plan> OpenVinoDriver::PlanRun(const RunRequest& r
                           IntParam(parameters, "nstreams", options_.nstreams.value_or(0), 1, kMaxRequests));
   BENCHD_ASSIGN_OR_RETURN(plan.limits, LimitsFrom(request.settings));
 
-  plan.model_path = options_.model_dir + "/" + stem + options_.model_extension;
+  BENCHD_ASSIGN_OR_RETURN(plan.model_path, DeployedModel(kName, options_.model_dir, stem + options_.model_extension));
   // clang-format off
   plan.argv = {options_.benchmark_app,
                "-m", plan.model_path,

@@ -35,8 +35,9 @@
 // Extra metrics: first_inference_us, throughput_fps, iterations, batch.
 //
 // Failure codes (driver.h): FAILED_PRECONDITION for a precision other than
-// FP16; INVALID_ARGUMENT for bad parameters; both before launching.
-// UNAVAILABLE when benchmark_app fails (stick missing or re-enumerating),
+// FP16 or a model not in model_dir; INVALID_ARGUMENT for bad parameters; all
+// before launching. UNAVAILABLE when model_dir is missing or benchmark_app
+// fails (stick missing or re-enumerating),
 // DATA_LOSS for unreadable output, DEADLINE_EXCEEDED, CANCELLED.
 // Probe fails (UNAVAILABLE) when `benchmark_app -h` does not list the device.
 // Thread-safety: as Driver. The ProcessRunner must outlive the driver.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <utility>
 
 #include "agents/parsers/text_scan.h"
@@ -147,6 +148,36 @@ absl::StatusOr<std::string> ModelStem(const std::string& topology, double prunin
     return absl::InvalidArgumentError(fmt::format("parameter 'pruning' must be in (0, 100], got {}", pruning));
   }
   return pruning == 100 ? topology : fmt::format("{}-p{}", topology, pruning);
+}
+
+absl::StatusOr<std::string> DeployedModel(const std::string& driver, const std::string& model_dir,
+                                          const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(model_dir, error)) {
+    return absl::UnavailableError(fmt::format("{} model_dir {} is not a directory{}", driver, model_dir,
+                                              error ? ": " + error.message() : ""));
+  }
+  const fs::path path = fs::path(model_dir) / file;
+  if (fs::is_regular_file(path, error)) return path.string();
+  // The files of the same kind it does hold, so that a misspelt topology or
+  // a model not deployed yet is told apart at a glance.
+  const std::string extension = path.extension().string();
+  std::vector<std::string> held;
+  for (const fs::directory_entry& entry : fs::directory_iterator(model_dir, error)) {
+    if (entry.path().extension() == extension && entry.is_regular_file(error)) {
+      held.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(held.begin(), held.end());
+  constexpr size_t kListed = 8;
+  const size_t more = held.size() > kListed ? held.size() - kListed : 0;
+  held.resize(held.size() - more);
+  std::string listed = held.empty() ? "none" : fmt::format("{}", fmt::join(held, ", "));
+  if (more > 0) listed += fmt::format(" and {} more", more);
+  return absl::FailedPreconditionError(
+      fmt::format("{} has no model {} on this device (no file {}; {} files there: {})", driver, file,
+                  path.string(), extension, listed));
 }
 
 absl::StatusOr<RunLimits> LimitsFrom(const benchd::v1::RunSettings& settings) {

@@ -78,6 +78,14 @@ std::string Lower(std::string text);
 // file outside the model directory, or pruning outside (0, 100].
 [[nodiscard]] absl::StatusOr<std::string> ModelStem(const std::string& topology, double pruning);
 
+// `<model_dir>/<file>`, checked before the tool is launched. A model this
+// device does not have is the experiment's problem, not the device's:
+// FAILED_PRECONDITION (a measurement failure: not retried, the device stays
+// in service), naming what the directory holds. A model directory that is
+// not there is the device's: UNAVAILABLE, since every run would fail.
+[[nodiscard]] absl::StatusOr<std::string> DeployedModel(const std::string& driver, const std::string& model_dir,
+                                                        const std::string& file);
+
 // RunSettings with the defaults of benchd: warmup 0 means 10, iterations 0
 // means 100, repeats 0 means 1, timeout 0 means 10 minutes for all repeats.
 struct RunLimits {

@@ -130,6 +130,47 @@ run: {iterations: 20, timeout: 1m}
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
+// A model the board does not have fails its experiments once each, as
+// measurement failures; it says nothing about the board, which stays in
+// service for the experiments it can run (with the board's default
+// quarantine_after of 3, four such failures would otherwise quarantine it).
+TEST(GpuPlatformsE2ETest, AModelTheDeviceLacksFailsOnlyItsOwnExperiments) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  const std::string models = ModelDir(cluster, {"ResNet-50.xml"});
+  cluster.StartAgent("agent-ncs2", "  - name: ncs2-0\n"
+                                   "    driver: openvino\n"
+                                   "    platform: ncs2\n"
+                                   "    options:\n"
+                                   "      model_dir: \"" + models + "\"\n"
+                                   "      benchmark_app: \"" + Cluster::BinPath("sim-benchmark_app") + "\"\n");
+  const std::string path = cluster.WriteFile("ncs2-missing.yaml", R"(name: e2e-ncs2-missing-model
+platform: ncs2
+matrix:
+  topology: [GoogLeNetv1, ResNet-50]
+  precision: [FP16]
+  batch: [1, 2, 4, 8]
+run: {iterations: 10, timeout: 1m}
+)");
+  CommandResult submit = cluster.Benchctl({"submit", path, "--watch"});
+  EXPECT_EQ(submit.exit_code, 5) << submit.out << submit.err << cluster.Logs();
+  EXPECT_NE(submit.out.find("4 succeeded, 4 failed"), std::string::npos) << submit.out << cluster.Logs();
+
+  const std::string missing = "parameters::jsonb @> '{\"topology\": \"GoogLeNetv1\"}'";
+  EXPECT_EQ(cluster.QueryValue("SELECT string_agg(DISTINCT failure_kind, ',') FROM experiments WHERE " + missing),
+            "measurement");
+  const std::string error = cluster.QueryValue("SELECT min(error) FROM experiments WHERE " + missing);
+  EXPECT_NE(error.find("openvino has no model GoogLeNetv1.xml on this device"), std::string::npos) << error;
+  EXPECT_NE(error.find(".xml files there: ResNet-50.xml"), std::string::npos) << error;
+  // Not retried: one run per experiment.
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e." +
+                               missing),
+            "4");
+  EXPECT_EQ(cluster.QueryValue("SELECT quarantined FROM devices"), "f");
+  StopAgent(cluster, "agent-ncs2");
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
 TEST(GpuPlatformsE2ETest, EdgeTpuSweepSelectsTheRuntimePerClock) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());

@@ -9,6 +9,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/agents/fake_process_runner.h"
 #include "tests/unit/drivers_gpu/golden.h"
+#include "tests/unit/drivers_gpu/model_dir.h"
 
 namespace benchd::agent {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::FakeProcessRunner;
+using testing::ModelDir;
 using testing::ReadGolden;
 
 RunRequest MakeRequest(const std::string& clock, const std::string& precision = "INT8", int64_t batch = 1) {
@@ -38,13 +40,14 @@ class EdgeTpuDriverTest : public ::testing::Test {
     std::ofstream(max_runtime_) << "not really a library";
   }
   std::unique_ptr<Driver> MakeDriver(DriverOptions extra = {}) {
-    DriverOptions options = {{"model_dir", "/models"}};
-    options.insert(extra.begin(), extra.end());
+    DriverOptions options = {{"model_dir", models_.path()}};
+    for (const auto& [key, value] : extra) options[key] = value;
     absl::StatusOr<std::unique_ptr<Driver>> driver = EdgeTpuDriver::Create(options, runner_);
     EXPECT_TRUE(driver.ok()) << driver.status();
     return driver.ok() ? *std::move(driver) : nullptr;
   }
 
+  ModelDir models_{"MobileNetv1_edgetpu.tflite"};
   FakeProcessRunner runner_;
   std::atomic<bool> cancel_{false};
   benchd::testing::TempDir dir_{"benchd-edgetpu-test"};
@@ -93,7 +96,7 @@ TEST_F(EdgeTpuDriverTest, RunsBenchmarkModelWithExactArgv) {
   absl::StatusOr<RunResult> result = driver->Run(MakeRequest("fast"), cancel_);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(runner_.specs[0].argv,
-              ElementsAre("benchmark_model", "--graph=/models/MobileNetv1_edgetpu.tflite",
+              ElementsAre("benchmark_model", "--graph=" + models_.Of("MobileNetv1_edgetpu.tflite"),
                           "--external_delegate_path=" + max_runtime_, "--external_delegate_options=device:usb",
                           "--num_runs=1000", "--warmup_runs=5", "--min_secs=0", "--warmup_min_secs=0",
                           "--num_threads=1"));
@@ -105,7 +108,7 @@ TEST_F(EdgeTpuDriverTest, RunsBenchmarkModelWithExactArgv) {
   EXPECT_NEAR(latency.std_us(), 54 * std::sqrt(1000.0 / 999), 1e-9);
   EXPECT_DOUBLE_EQ(latency.median_us(), 3124);
   EXPECT_DOUBLE_EQ(latency.p95_us(), 3230);
-  EXPECT_DOUBLE_EQ(latency.p99_us(), 0);  // not printed, not invented
+  EXPECT_FALSE(latency.has_p99_us());  // not printed, not invented
   EXPECT_LT(latency.ci95_low_us(), 3131.4);
   EXPECT_NEAR(result->summary.fps(), 1e6 / 3131.4, 1e-9);
   std::map<std::string, double> extra;
@@ -123,6 +126,20 @@ TEST_F(EdgeTpuDriverTest, RejectsWhatTheTpuCannotRunBeforeLaunching) {
   absl::StatusOr<RunResult> batch = driver->Run(MakeRequest("slow", "INT8", 4), cancel_);
   EXPECT_EQ(batch.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(batch.status().message()), HasSubstr("compiled for batch 1"));
+  EXPECT_TRUE(runner_.specs.empty());
+}
+
+TEST_F(EdgeTpuDriverTest, AModelNotCompiledForTheTpuFailsTheExperimentBeforeLaunching) {
+  std::unique_ptr<Driver> driver = MakeDriver();
+  ASSERT_TRUE(driver->Prepare(MakeRequest("slow"), cancel_).ok());
+  RunRequest request = MakeRequest("slow");
+  (*request.parameters.mutable_values())["topology"].set_string_value("EfficientNet-L");
+  absl::StatusOr<RunResult> result = driver->Run(request, cancel_);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("edgetpu has no model EfficientNet-L_edgetpu.tflite on this device (no file " +
+                        models_.Of("EfficientNet-L_edgetpu.tflite") +
+                        "; .tflite files there: MobileNetv1_edgetpu.tflite)"));
   EXPECT_TRUE(runner_.specs.empty());
 }
 

@@ -9,6 +9,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/drivers_gpu/golden.h"
 #include "tests/unit/drivers_gpu/hooked_runner.h"
+#include "tests/unit/drivers_gpu/model_dir.h"
 
 namespace benchd::agent {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::HookedRunner;
+using testing::ModelDir;
 using testing::ReadGolden;
 
 constexpr char kTrtexec[] = "/usr/src/tensorrt/bin/trtexec";
@@ -56,8 +58,8 @@ RunRequest MakeRequest(const std::string& work_dir, const std::string& precision
 class JetsonDriverTest : public ::testing::Test {
  protected:
   std::unique_ptr<Driver> MakeDriver(DriverOptions extra = {}) {
-    DriverOptions options = {{"model_dir", "/models"}, {"env.BENCHD_SIM_NOISE", "0"}};
-    options.insert(extra.begin(), extra.end());
+    DriverOptions options = {{"model_dir", models_.path()}, {"env.BENCHD_SIM_NOISE", "0"}};
+    for (const auto& [key, value] : extra) options[key] = value;
     absl::StatusOr<std::unique_ptr<Driver>> driver = JetsonDriver::Create(options, runner_);
     EXPECT_TRUE(driver.ok()) << driver.status();
     return driver.ok() ? *std::move(driver) : nullptr;
@@ -76,6 +78,7 @@ class JetsonDriverTest : public ::testing::Test {
     return argvs;
   }
 
+  ModelDir models_{"MLP-p12.5.onnx", "MLP-p12.5_fp32.engine", "1; rm -rf $HOME-p12.5.onnx"};
   HookedRunner runner_;
   std::atomic<bool> cancel_{false};
   benchd::testing::TempDir dir_{"benchd-jetson-test"};
@@ -158,7 +161,7 @@ TEST_F(JetsonDriverTest, RunsTrtexecWithExactArgvAndKeepsTimedQueries) {
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(runner_.fake.specs.size(), 1u);
   EXPECT_THAT(runner_.fake.specs[0].argv,
-              ElementsAre(kTrtexec, "--onnx=/models/MLP-p12.5.onnx", "--fp16", "--shapes=input:4x784", "--warmUp=200",
+              ElementsAre(kTrtexec, "--onnx=" + models_.Of("MLP-p12.5.onnx"), "--fp16", "--shapes=input:4x784", "--warmUp=200",
                           "--duration=0", "--iterations=50", "--percentile=99",
                           "--exportTimes=" + dir_.path() + "/trtexec-times-0.json"));
   EXPECT_EQ(runner_.fake.specs[0].extra_env.at("BENCHD_SIM_NOISE"), "0");
@@ -188,7 +191,7 @@ TEST_F(JetsonDriverTest, EngineFilesAndImplicitBatch) {
   absl::StatusOr<RunResult> result = driver->Run(MakeRequest(dir_.path(), "fp32"), cancel_);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(runner_.fake.specs[0].argv,
-              ElementsAre(kTrtexec, "--loadEngine=/models/MLP-p12.5_fp32.engine", "--batch=4", "--warmUp=200",
+              ElementsAre(kTrtexec, "--loadEngine=" + models_.Of("MLP-p12.5_fp32.engine"), "--batch=4", "--warmUp=200",
                           "--duration=0", "--iterations=50", "--percentile=99",
                           "--exportTimes=" + dir_.path() + "/trtexec-times-0.json"));
   EXPECT_DOUBLE_EQ(result->summary.fps(), 2325.58);  // already items/s
@@ -212,8 +215,39 @@ TEST_F(JetsonDriverTest, SweepValuesStayOneArgumentAndInsideTheModelDirectory) {
   WriteTraceOnRun(kTrace);
   runner_.fake.AddExit(0, Summary(2));
   ASSERT_TRUE(driver->Run(MakeRequest(dir_.path(), "FP16", 1, "1; rm -rf $HOME"), cancel_).ok());
-  EXPECT_EQ(runner_.fake.specs[0].argv[1], "--onnx=/models/1; rm -rf $HOME-p12.5.onnx");
+  EXPECT_EQ(runner_.fake.specs[0].argv[1], "--onnx=" + models_.Of("1; rm -rf $HOME-p12.5.onnx"));
   EXPECT_EQ(runner_.fake.specs[0].argv.size(), 9u);
+}
+
+TEST_F(JetsonDriverTest, AModelTheBoardDoesNotHaveIsAMeasurementFailureNotTheBoards) {
+  std::unique_ptr<Driver> driver = MakeDriver();
+  absl::StatusOr<RunResult> result = driver->Run(MakeRequest(dir_.path(), "FP16", 1, "GoogLeNetv1"), cancel_);
+  // Not retried and not counted against the device: another experiment on
+  // it may well have its model.
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("jetson has no model GoogLeNetv1-p12.5.onnx on this device (no file " +
+                        models_.Of("GoogLeNetv1-p12.5.onnx") +
+                        "; .onnx files there: 1; rm -rf $HOME-p12.5.onnx, MLP-p12.5.onnx)"));
+  EXPECT_TRUE(runner_.fake.specs.empty());
+
+  // A prebuilt engine is looked for in the precision asked for.
+  std::unique_ptr<Driver> engines = MakeDriver({{"model_format", "engine"}});
+  result = engines->Run(MakeRequest(dir_.path(), "FP16"), cancel_);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr(".engine files there: MLP-p12.5_fp32.engine)"));
+  EXPECT_TRUE(runner_.fake.specs.empty());
+}
+
+TEST_F(JetsonDriverTest, AMissingModelDirectoryIsTheBoardsProblem) {
+  std::unique_ptr<Driver> driver = MakeDriver({{"model_dir", models_.Of("unmounted")}});
+  absl::StatusOr<RunResult> result = driver->Run(MakeRequest(dir_.path()), cancel_);
+  // Every run on the board would fail the same way: an infrastructure
+  // failure, which quarantines the device when it repeats.
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("jetson model_dir " + models_.Of("unmounted") + " is not a directory"));
+  EXPECT_TRUE(runner_.fake.specs.empty());
 }
 
 TEST_F(JetsonDriverTest, TraceThatDisagreesWithTheSummaryIsRejected) {

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "tests/unit/agents/fake_process_runner.h"
 #include "tests/unit/drivers_gpu/golden.h"
+#include "tests/unit/drivers_gpu/model_dir.h"
 
 namespace benchd::agent {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::FakeProcessRunner;
+using testing::ModelDir;
 using testing::ReadGolden;
 
 RunRequest MakeRequest(const std::string& precision = "FP16", int64_t batch = 1,
@@ -35,13 +37,14 @@ std::map<std::string, double> Extras(const benchd::v1::RunSummary& summary) {
 class OpenVinoDriverTest : public ::testing::Test {
  protected:
   std::unique_ptr<Driver> MakeDriver(DriverOptions extra = {}) {
-    DriverOptions options = {{"model_dir", "/models"}};
-    options.insert(extra.begin(), extra.end());
+    DriverOptions options = {{"model_dir", models_.path()}};
+    for (const auto& [key, value] : extra) options[key] = value;
     absl::StatusOr<std::unique_ptr<Driver>> driver = OpenVinoDriver::Create(options, runner_);
     EXPECT_TRUE(driver.ok()) << driver.status();
     return driver.ok() ? *std::move(driver) : nullptr;
   }
 
+  ModelDir models_{"ResNet-50.xml", "x; rm -rf ~ &&.xml"};
   FakeProcessRunner runner_;
   std::atomic<bool> cancel_{false};
 };
@@ -58,7 +61,7 @@ TEST_F(OpenVinoDriverTest, RunsBenchmarkAppSyncWithExactArgv) {
   runner_.AddExit(0, ReadGolden("benchmark_app/ov2022_1_tab_sync_percentile.log"));
   absl::StatusOr<RunResult> result = driver->Run(MakeRequest("fp16", 2), cancel_);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_THAT(runner_.specs[0].argv, ElementsAre("benchmark_app", "-m", "/models/ResNet-50.xml", "-d", "MYRIAD", "-b",
+  EXPECT_THAT(runner_.specs[0].argv, ElementsAre("benchmark_app", "-m", models_.Of("ResNet-50.xml"), "-d", "MYRIAD", "-b",
                                                  "2", "-api", "sync", "-niter", "200"));
   EXPECT_EQ(runner_.specs[0].extra_env.at("BENCHD_SIM_NOISE"), "0");
   // Summary statistics only: no invented per-inference samples.
@@ -93,7 +96,7 @@ TEST_F(OpenVinoDriverTest, AsyncLatencyIsRecordedAsQueued) {
   (*request.parameters.mutable_values())["nireq"].set_int_value(4);
   absl::StatusOr<RunResult> result = driver->Run(request, cancel_);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_THAT(runner_.specs[0].argv, ElementsAre("benchmark_app", "-m", "/models/ResNet-50.xml", "-d", "MYRIAD", "-b",
+  EXPECT_THAT(runner_.specs[0].argv, ElementsAre("benchmark_app", "-m", models_.Of("ResNet-50.xml"), "-d", "MYRIAD", "-b",
                                                  "1", "-api", "async", "-niter", "200", "-nireq", "4", "-nstreams",
                                                  "2"));
   const auto& env = result->environment.entries();
@@ -144,11 +147,21 @@ TEST_F(OpenVinoDriverTest, RejectsWhatTheStickCannotRunBeforeLaunching) {
   EXPECT_TRUE(runner_.specs.empty());
 }
 
+TEST_F(OpenVinoDriverTest, AModelTheStickDoesNotHaveFailsTheExperimentBeforeLaunching) {
+  std::unique_ptr<Driver> driver = MakeDriver();
+  absl::StatusOr<RunResult> result = driver->Run(MakeRequest("FP16", 1, "GoogLeNetv1"), cancel_);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("openvino has no model GoogLeNetv1.xml on this device (no file " + models_.Of("GoogLeNetv1.xml") +
+                        "; .xml files there: ResNet-50.xml, x; rm -rf ~ &&.xml)"));
+  EXPECT_TRUE(runner_.specs.empty());
+}
+
 TEST_F(OpenVinoDriverTest, SweepValueArrivesAsOneArgument) {
   std::unique_ptr<Driver> driver = MakeDriver();
   runner_.AddExit(0, ReadGolden("benchmark_app/ov2022_3.log"));
   ASSERT_TRUE(driver->Run(MakeRequest("FP16", 1, "x; rm -rf ~ &&"), cancel_).ok());
-  EXPECT_EQ(runner_.specs[0].argv[2], "/models/x; rm -rf ~ &&.xml");
+  EXPECT_EQ(runner_.specs[0].argv[2], models_.Of("x; rm -rf ~ &&.xml"));
   EXPECT_EQ(runner_.specs[0].argv.size(), 11u);
 }
 
