@@ -75,6 +75,15 @@ nlohmann::json OptionalValue(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
+// The event of a successful run, with the figures it reported, rounded for
+// reading (the run's row keeps them exact).
+std::string SuccessMessage(int64_t run_id, const benchd::v1::RunSummary& summary) {
+  std::string message = fmt::format("run {} succeeded: {} inferences", run_id, summary.inferences());
+  if (summary.latency().has_mean_us()) message += fmt::format(", mean {:.1f} us", summary.latency().mean_us());
+  if (summary.has_fps()) message += fmt::format(", {:.1f} fps", summary.fps());
+  return message;
+}
+
 std::vector<int64_t> SortedUnique(std::vector<int64_t> values) {
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
@@ -184,8 +193,7 @@ class RunWrites {
         {"device", run.device},
         {"sweep_id", run.sweep_id},
         {"experiment_id", run.experiment_id},
-        {"message", fmt::format("run {} succeeded: {} inferences, mean {} us, {} fps", run.id, summary.inferences(),
-                                latency.mean_us(), summary.fps())},
+        {"message", SuccessMessage(run.id, summary)},
         {"base_w", OptionalReal(measured.base_w)},
         {"idle_w", OptionalReal(measured.idle_w)},
         {"full_w", OptionalReal(measured.full_w)},

@@ -138,6 +138,9 @@ TEST_F(IngestTest, SucceededRunIsAResultWithItsSummary) {
   EXPECT_FALSE(stored.summary().latency().has_median_us());
   EXPECT_FALSE(stored.summary().latency().has_min_us());
   EXPECT_TRUE(stored.summary().latency().has_p99_us());
+  // Its event gives the figures it has, rounded for reading.
+  EXPECT_EQ(Value("SELECT message FROM events WHERE kind = 'run_succeeded'"),
+            "run " + std::to_string(claim_.run_id) + " succeeded: 3 inferences, mean 125.5 us, 7968.1 fps");
 
   // One run took 2 s on one device; 3 experiments are left.
   auto progress = store_->GetProgress(sweep_id_);
