@@ -16,6 +16,7 @@
 #include "daemon/core/scheduler.h"
 #include "daemon/core/sweep_events.h"
 #include "daemon/store/embedded_postgres.h"
+#include "daemon/store/embedded_postgres_supervisor.h"
 #include "daemon/store/pg_store.h"
 
 namespace benchd::daemon {
@@ -23,6 +24,7 @@ namespace benchd::daemon {
 struct Daemon::Parts {
   DaemonConfig config;
   std::unique_ptr<EmbeddedPostgres> embedded_pg;
+  std::unique_ptr<EmbeddedPostgresSupervisor> embedded_pg_supervisor;
   std::unique_ptr<Store> store;
   common::PlatformCatalog catalog;
   SweepEvents events;
@@ -75,6 +77,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
     if (!started.ok()) return common::WithContext(started.status(), "start the embedded PostgreSQL");
     dsn = *started;
     spdlog::info("embedded PostgreSQL running under {}/pg", config.data_dir);
+    parts->embedded_pg_supervisor =
+        std::make_unique<EmbeddedPostgresSupervisor>(*parts->embedded_pg, EmbeddedPostgresSupervisor::Options{});
+    parts->embedded_pg_supervisor->Start();
   }
   PgStoreOptions store_options;
   store_options.dsn = dsn;
@@ -138,6 +143,7 @@ void Daemon::Shutdown() {
     parts_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     parts_->scheduler->Stop();
     parts_->store.reset();
+    if (parts_->embedded_pg_supervisor) parts_->embedded_pg_supervisor->Stop();
     if (parts_->embedded_pg) {
       if (absl::Status stopped = parts_->embedded_pg->Stop(); !stopped.ok()) {
         spdlog::error("stop the embedded PostgreSQL: {}", stopped.ToString());

@@ -213,7 +213,18 @@ absl::StatusOr<std::string> EmbeddedPostgres::Start(const std::string& data_dir,
   return dsn_;
 }
 
+bool EmbeddedPostgres::ServerAlive() const {
+  return running_ && PostmasterAlive(fs::path(cluster_dir_) / "postmaster.pid");
+}
+
+absl::Status EmbeddedPostgres::Restart() {
+  if (port_ == 0) return absl::FailedPreconditionError("restart embedded postgres: it was never started");
+  running_ = false;
+  return Start(data_dir_, port_).status();
+}
+
 absl::Status EmbeddedPostgres::Prepare(const std::string& data_dir) {
+  data_dir_ = data_dir;
   const fs::path root = fs::absolute(data_dir).lexically_normal();
   fs::create_directories(root);
   pg_dir_ = (root / "pg").string();

@@ -60,12 +60,24 @@ class EmbeddedPostgres {
   // started it; OK when none is running. For `benchd-test-pg stop`.
   [[nodiscard]] absl::Status StopCluster(const std::string& data_dir);
 
+  // Whether the server `Start` started is still running: false after Stop,
+  // and when it died (killed, crashed, taken by the OOM killer).
+  bool ServerAlive() const;
+
+  // Starts the server again after it died, in the same directory and on the
+  // same port, so that the DSN `Start` returned stays valid (a stale lock
+  // file is cleared first). Errors as `Start`; FAILED_PRECONDITION when it
+  // was never started.
+  [[nodiscard]] absl::Status Restart();
+
   // Leaves the server running when this object is destroyed.
   void Detach() { running_ = false; }
 
   bool running() const { return running_; }
   int port() const { return port_; }
   const std::string& dsn() const { return dsn_; }
+  // `<data_dir>/pg/server.log`, once started.
+  std::string server_log() const { return pg_dir_ + "/server.log"; }
 
  private:
   [[nodiscard]] absl::Status Prepare(const std::string& data_dir);
@@ -81,6 +93,7 @@ class EmbeddedPostgres {
   EmbeddedPostgresOptions options_;
   std::unique_ptr<common::ProcessRunner> runner_;
   std::string bin_dir_;
+  std::string data_dir_;     // as given to Start
   std::string pg_dir_;       // <data_dir>/pg
   std::string cluster_dir_;  // <data_dir>/pg/data
   bool as_root_ = false;

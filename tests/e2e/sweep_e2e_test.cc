@@ -1,8 +1,10 @@
 // End to end: benchctl -> benchd -> bench-agent -> benchd-host-mlp ->
 // PostgreSQL -> benchctl results, with real processes on loopback.
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -230,6 +232,44 @@ TEST(SweepE2ETest, EmbeddedPostgresIsStartedStoppedAndReused) {
   CommandResult sweeps = cluster.Benchctl({"sweeps"});
   EXPECT_EQ(sweeps.exit_code, 0) << sweeps.err;
   EXPECT_NE(sweeps.out.find("kept"), std::string::npos) << "the sweep did not survive the restart:\n" << sweeps.out;
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
+// The embedded PostgreSQL dies mid-sweep (as under the OOM killer): benchd
+// restarts it in place, the agent's spooled reports land, and the sweep
+// completes with one result per experiment.
+TEST(SweepE2ETest, EmbeddedPostgresKilledMidSweepIsRestartedAndTheSweepCompletes) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartEmbeddedBenchd());
+  cluster.StartAgent("agent-pg");
+  const std::string sweep = cluster.WriteFile("pg-killed.yaml", R"(name: e2e-pg-killed
+platform: host-cpu
+model: {topology: MLP, dataset: mnist}
+matrix:
+  precision: [FP32, INT8]
+  pruning: [100, 50]
+  batch: [16, 32]
+run: {warmup: 2, iterations: 50, timeout: 2m}
+)");
+  ASSERT_EQ(cluster.Benchctl({"submit", sweep}).exit_code, 0) << cluster.Logs();
+  auto result_rows = [&] {
+    CommandResult results = cluster.Benchctl({"results", "1", "-f", "csv"});
+    return results.exit_code == 0 ? std::count(results.out.begin(), results.out.end(), '\n') - 1 : -1;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return result_rows() >= 1; }, std::chrono::seconds(60))) << cluster.Logs();
+
+  std::ifstream pid_file(cluster.path("benchd-data/pg/data/postmaster.pid"));
+  pid_t postmaster = 0;
+  ASSERT_TRUE(pid_file >> postmaster) << "no postmaster.pid";
+  ASSERT_EQ(::kill(postmaster, SIGKILL), 0);
+
+  ASSERT_TRUE(WaitUntil([&] { return result_rows() == 8; }, std::chrono::seconds(120))) << cluster.Logs();
+  CommandResult watch = cluster.Benchctl({"watch", "1"});
+  EXPECT_EQ(watch.exit_code, 0) << watch.out << watch.err;
+  EXPECT_NE(watch.out.find("8 succeeded, 0 failed"), std::string::npos) << watch.out;
+  const std::string log = cluster.Logs();
+  EXPECT_NE(log.find("is not running (its log: "), std::string::npos) << log;
+  EXPECT_NE(log.find("embedded PostgreSQL restarted on port"), std::string::npos) << log;
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 

@@ -1,8 +1,10 @@
+#include <csignal>
 #include <fstream>
 
 #include "daemon/store/embedded_postgres.h"
 #include "tests/integration/store/store_fixture.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace benchd::daemon {
 namespace {
@@ -78,6 +80,41 @@ TEST(PgStoreRestartTest, EmbeddedPostgresReusesItsClusterAndRecoversFromAStaleLo
   ASSERT_TRUE(sweeps.ok()) << sweeps.status();
   ASSERT_EQ(sweeps->size(), 1u);
   EXPECT_EQ((*sweeps)[0].name(), "kept");
+}
+
+TEST(PgStoreRestartTest, EmbeddedPostgresKilledIsRestartedInPlace) {
+  benchd::testing::TempDir dir("benchd-killed");
+  // Durable, as benchd runs it: a fast test server loses its last commits
+  // when killed.
+  EmbeddedPostgres postgres;
+  EXPECT_EQ(postgres.Restart().code(), absl::StatusCode::kFailedPrecondition);  // never started
+  auto dsn = postgres.Start(dir.path());
+  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  EXPECT_TRUE(postgres.ServerAlive());
+  PgStore store(PgStoreOptions{.dsn = *dsn, .pool_size = 1});
+  ASSERT_TRUE(store.Open().ok());
+  ASSERT_TRUE(store.CreateSweep(NewSweep{"kept", "", {}}).ok());
+
+  std::ifstream pid_file(dir.path() + "/pg/data/postmaster.pid");
+  pid_t postmaster = 0;
+  ASSERT_TRUE(pid_file >> postmaster);
+  ASSERT_EQ(::kill(postmaster, SIGKILL), 0);
+  ASSERT_TRUE(benchd::testing::WaitUntil([&] { return !postgres.ServerAlive(); }, std::chrono::seconds(10)));
+
+  // Backends of the killed server may still be leaving: a refused start is
+  // tried again, as the supervisor does.
+  absl::Status restarted;
+  ASSERT_TRUE(benchd::testing::WaitUntil([&] { return (restarted = postgres.Restart()).ok(); },
+                                         std::chrono::seconds(30)))
+      << restarted;
+  EXPECT_TRUE(postgres.ServerAlive());
+  EXPECT_EQ(postgres.dsn(), *dsn);  // same port: the pool reconnects by itself
+  auto sweeps = store.ListSweeps();
+  ASSERT_TRUE(sweeps.ok()) << sweeps.status();
+  ASSERT_EQ(sweeps->size(), 1u);
+
+  ASSERT_TRUE(postgres.Stop().ok());
+  EXPECT_FALSE(postgres.ServerAlive());
 }
 
 }  // namespace
