@@ -13,6 +13,7 @@
 #include "daemon/core/agent_registry.h"
 #include "daemon/core/agent_service.h"
 #include "daemon/core/coordinator_service.h"
+#include "daemon/core/data_dir_lock.h"
 #include "daemon/core/scheduler.h"
 #include "daemon/core/sweep_events.h"
 #include "daemon/store/embedded_postgres.h"
@@ -23,6 +24,7 @@ namespace benchd::daemon {
 
 struct Daemon::Parts {
   DaemonConfig config;
+  std::unique_ptr<DataDirLock> data_dir_lock;
   std::unique_ptr<EmbeddedPostgres> embedded_pg;
   std::unique_ptr<EmbeddedPostgresSupervisor> embedded_pg_supervisor;
   std::unique_ptr<Store> store;
@@ -69,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
   if (error) return absl::FailedPreconditionError("create data directory '" + config.data_dir + "': " + error.message());
+  BENCHD_ASSIGN_OR_RETURN(parts->data_dir_lock, DataDirLock::Acquire(config.data_dir));
 
   std::string dsn = config.database;
   if (dsn.empty()) {

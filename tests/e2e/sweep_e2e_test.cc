@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/child_process.h"
 #include "tests/e2e/cluster.h"
 #include "tests/support/wait_until.h"
 
@@ -220,6 +221,15 @@ TEST(SweepE2ETest, EmbeddedPostgresIsStartedStoppedAndReused) {
   ASSERT_EQ(cluster.Benchctl({"submit", sweep}).exit_code, 0);
   const std::string pg_dir = cluster.path("benchd-data/pg");
   ASSERT_TRUE(std::filesystem::exists(pg_dir)) << cluster.Logs();
+
+  // A second benchd on the same directory refuses to start, and leaves the
+  // first one's server alone.
+  ChildProcess second({BENCHD_BIN, "--config", cluster.path("benchd-embedded.yaml")}, cluster.path("second.log"));
+  const std::optional<int> exit_code = second.WaitFor(std::chrono::seconds(30));
+  ASSERT_TRUE(exit_code.has_value()) << second.Log();
+  EXPECT_NE(*exit_code, 0);
+  EXPECT_NE(second.Log().find("is in use by another benchd (pid "), std::string::npos) << second.Log();
+  EXPECT_EQ(cluster.Benchctl({"sweeps"}).exit_code, 0) << cluster.Logs();
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
   // Stopped with benchd: no postmaster left behind.
   bool postmaster_left = false;
