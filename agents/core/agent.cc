@@ -42,11 +42,15 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   for (const DeviceConfig& device : config.devices) {
     auto driver = CreateDriver(device.driver, device.options, agent->process_runner_);
     if (!driver.ok()) return common::WithContext(driver.status(), "device '" + device.name + "'");
+    // A device that does not answer now (unplugged, tool missing) is
+    // registered as unavailable, so that operators see it and why, and comes
+    // back when a health check probes it again.
     auto probed = (*driver)->Probe();
+    std::string unavailable;
     if (!probed.ok()) {
-      spdlog::error("device={} driver={}: probe failed, leaving the device out: {}", device.name, device.driver,
-                    probed.status().ToString());
-      continue;
+      unavailable = "probe failed: " + probed.status().ToString();
+      spdlog::error("device={} driver={}: {}; registered as unavailable until a health check probes it again",
+                    device.name, device.driver, unavailable);
     }
     std::unique_ptr<power::PowerMonitor> monitor;
     if (!device.power.empty()) {
@@ -62,14 +66,16 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
     auto worker = std::make_unique<DeviceWorker>(
         device, config.name, std::move(*driver), config.work_dir,
         [raw = agent.get()](int64_t run_id, benchd::v1::Report body) { raw->Report(run_id, std::move(body)); },
-        std::move(monitor), RunEnvironment(*probed, device.sensors));
+        std::move(monitor), RunEnvironment(probed.ok() ? *probed : benchd::v1::Environment(), device.sensors),
+        unavailable);
     agent->workers_[device.name] = std::move(worker);
   }
-  if (agent->workers_.empty()) return absl::FailedPreconditionError("no usable device: every probe failed");
+  if (agent->workers_.empty()) return absl::FailedPreconditionError("no usable device: every power source failed");
 
   std::map<std::string, HealthCheckConfig> checks;
   for (const auto& [name, worker] : agent->workers_) {
-    checks[name] = HealthCheckConfig{worker->device().health_check, worker->device().health_check_timeout};
+    checks[name] = HealthCheckConfig{worker->device().health_check, worker->device().health_check_timeout,
+                                     [raw = worker.get()] { return raw->ProbeIfUnavailable(); }};
   }
   agent->health_checker_ = std::make_unique<HealthChecker>(
       std::move(checks), agent->process_runner_,
@@ -128,6 +134,7 @@ benchd::v1::Hello Agent::BuildHello() {
     device->mutable_labels()->insert(config.labels.begin(), config.labels.end());
     device->set_config_key(worker->CurrentConfigKey());
     device->set_has_health_check(!config.health_check.empty());
+    device->set_unavailable_reason(worker->UnavailableReason());
     for (const auto& [param, values] : config.domains) {
       auto* domain = device->add_domains();
       domain->set_name(param);

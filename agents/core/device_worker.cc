@@ -30,14 +30,15 @@ benchd::v1::FailureKind KindOf(const absl::Status& status) {
 
 DeviceWorker::DeviceWorker(DeviceConfig device, std::string agent_name, std::unique_ptr<Driver> driver,
                            std::string work_dir, ReportSink sink, std::unique_ptr<power::PowerMonitor> power,
-                           RunEnvironment run_environment)
+                           RunEnvironment run_environment, std::string unavailable_reason)
     : device_(std::move(device)),
       agent_name_(std::move(agent_name)),
       driver_(std::move(driver)),
       work_dir_(std::move(work_dir)),
       sink_(std::move(sink)),
       power_(std::move(power)),
-      run_environment_(std::move(run_environment)) {}
+      run_environment_(std::move(run_environment)),
+      unavailable_reason_(std::move(unavailable_reason)) {}
 
 DeviceWorker::~DeviceWorker() { Stop(); }
 
@@ -87,10 +88,10 @@ void DeviceWorker::Cancel(int64_t run_id, const std::string& reason) {
       cancel_current_ = true;
     }
   }
-  for (const benchd::v1::Assign& assign : dropped) ReportCancelledBeforeStart(assign, reason);
+  for (const benchd::v1::Assign& assign : dropped) ReportNotStarted(assign, reason);
 }
 
-void DeviceWorker::ReportCancelledBeforeStart(const benchd::v1::Assign& assign, const std::string& reason) {
+void DeviceWorker::ReportNotStarted(const benchd::v1::Assign& assign, const std::string& reason) {
   benchd::v1::Report report;
   report.set_attempt(assign.attempt());
   benchd::v1::RunFinished* finished = report.mutable_run_finished();
@@ -101,8 +102,7 @@ void DeviceWorker::ReportCancelledBeforeStart(const benchd::v1::Assign& assign, 
   environment["agent"] = agent_name_;
   environment["device"] = device_.name;
   *finished->mutable_finished_at() = TimeUtil::GetCurrentTime();
-  spdlog::info("run={} device={}: cancelled before it started: {}", assign.run_id(), device_.name,
-               finished->error());
+  spdlog::info("run={} device={}: not started: {}", assign.run_id(), device_.name, finished->error());
   sink_(assign.run_id(), std::move(report));
 }
 
@@ -116,6 +116,29 @@ std::string DeviceWorker::CurrentConfigKey() const {
   return current_config_.value_or("");
 }
 
+std::string DeviceWorker::UnavailableReason() const {
+  std::lock_guard lock(mutex_);
+  return unavailable_reason_;
+}
+
+absl::Status DeviceWorker::ProbeIfUnavailable() {
+  {
+    std::lock_guard lock(mutex_);
+    if (unavailable_reason_.empty()) return absl::OkStatus();
+  }
+  // Nothing runs on an unavailable device, so the driver is free to probe.
+  absl::StatusOr<benchd::v1::Environment> probed = driver_->Probe();
+  std::lock_guard lock(mutex_);
+  if (!probed.ok()) {
+    unavailable_reason_ = "probe failed: " + probed.status().ToString();
+    return probed.status();
+  }
+  reprobed_environment_ = *std::move(probed);
+  unavailable_reason_.clear();
+  spdlog::info("device={}: probe passed; available again", device_.name);
+  return absl::OkStatus();
+}
+
 void DeviceWorker::Loop() {
   std::unique_lock lock(mutex_);
   while (true) {
@@ -123,6 +146,17 @@ void DeviceWorker::Loop() {
     if (stopping_) return;
     benchd::v1::Assign assign = std::move(queue_.front());
     queue_.pop_front();
+    if (!unavailable_reason_.empty()) {
+      const std::string reason = "device '" + device_.name + "' is unavailable: " + unavailable_reason_;
+      lock.unlock();
+      ReportNotStarted(assign, reason);
+      lock.lock();
+      continue;
+    }
+    if (reprobed_environment_) {
+      run_environment_.SetProbed(*std::move(reprobed_environment_));
+      reprobed_environment_.reset();
+    }
     current_run_ = assign.run_id();
     cancel_current_ = false;
     cancel_reason_.clear();

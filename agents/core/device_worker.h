@@ -38,10 +38,11 @@ using ReportSink = std::function<void(int64_t run_id, benchd::v1::Report body)>;
 
 class DeviceWorker {
  public:
-  // `power` may be null: the device has no power source.
+  // `power` may be null: the device has no power source. A non-empty
+  // `unavailable_reason` (its probe failed) starts the device unavailable.
   DeviceWorker(DeviceConfig device, std::string agent_name, std::unique_ptr<Driver> driver, std::string work_dir,
                ReportSink sink, std::unique_ptr<power::PowerMonitor> power = nullptr,
-               RunEnvironment run_environment = RunEnvironment({}, {}));
+               RunEnvironment run_environment = RunEnvironment({}, {}), std::string unavailable_reason = {});
   ~DeviceWorker();
 
   const DeviceConfig& device() const { return device_; }
@@ -62,6 +63,15 @@ class DeviceWorker {
   // configured yet, or the last Prepare failed or is in progress).
   std::string CurrentConfigKey() const;
 
+  // Why the device cannot run anything ("probe failed: ..."); empty when it
+  // can. An assignment that reaches an unavailable device fails at once, as
+  // an infrastructure failure, without touching the device.
+  std::string UnavailableReason() const;
+  // For an unavailable device: probes it again, on the calling thread, and
+  // makes it available (with the new probe's environment) when that passes.
+  // OK at once for an available device. Errors: the probe's.
+  [[nodiscard]] absl::Status ProbeIfUnavailable();
+
  private:
   struct Configuration {
     // Attached to every run made in this configuration (with `config_key`).
@@ -76,7 +86,9 @@ class DeviceWorker {
   // Runs the driver's Prepare when `request` needs another configuration
   // than the device has.
   absl::StatusOr<Configuration> EnsureConfigured(const RunRequest& request);
-  void ReportCancelledBeforeStart(const benchd::v1::Assign& assign, const std::string& reason);
+  // RunFinished (failed, infrastructure) for a run that never started:
+  // `reason`, or "the run was cancelled before it started".
+  void ReportNotStarted(const benchd::v1::Assign& assign, const std::string& reason);
 
   const DeviceConfig device_;
   const std::string agent_name_;
@@ -95,6 +107,9 @@ class DeviceWorker {
   // The configuration the device is in; written by the worker thread only.
   std::optional<std::string> current_config_;
   benchd::v1::Environment config_environment_;  // worker thread only
+  std::string unavailable_reason_;
+  // A passing re-probe's environment, for the worker thread to take up.
+  std::optional<benchd::v1::Environment> reprobed_environment_;
   bool stopping_ = false;
   std::thread thread_;
 };

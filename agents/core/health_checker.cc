@@ -83,6 +83,17 @@ benchd::v1::HealthResult HealthChecker::Check(const std::string& device) {
     return result;
   }
   const HealthCheckConfig& config = it->second;
+  if (config.probe) {
+    if (absl::Status probed = config.probe(); !probed.ok()) {
+      result.set_detail("probe failed: " + probed.ToString());
+      return result;
+    }
+    if (config.argv.empty()) {
+      result.set_healthy(true);
+      result.set_detail("probe passed");
+      return result;
+    }
+  }
   if (config.argv.empty()) {
     result.set_detail("device '" + device + "' has no health_check configured");
     return result;

@@ -6,7 +6,8 @@
 // handled one at a time, in order; a request for a device whose check is
 // already waiting is merged with it.
 //
-// A device is healthy when its command exits 0 within its
+// A device is healthy when its probe (if it needs one, see
+// HealthCheckConfig) passes and its command exits 0 within its
 // `health_check_timeout`. `detail` carries the tail of the command's output,
 // or why it failed; an unknown device, or one without a check, is unhealthy
 // with a detail that says so.
@@ -32,6 +33,10 @@ namespace benchd::agent {
 struct HealthCheckConfig {
   std::vector<std::string> argv;  // empty: no check configured
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // Probes the device again when its probe at start failed (OK when it did
+  // not): a check runs it first, and a device that fails it is unhealthy. A
+  // device with a probe and no command is healthy when the probe passes.
+  std::function<absl::Status()> probe;
 };
 
 class HealthChecker {

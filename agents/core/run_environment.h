@@ -21,6 +21,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "benchd/v1/common.pb.h"
 
@@ -30,6 +31,9 @@ class RunEnvironment {
  public:
   RunEnvironment(benchd::v1::Environment probed, std::map<std::string, std::string> sensors);
 
+  // The device was probed again (it had been unavailable): later runs carry
+  // this probe's entries.
+  void SetProbed(benchd::v1::Environment probed) { probed_ = std::move(probed); }
   // Reads the sensors as the run starts.
   void RunStarting();
   // Adds the entries above to `environment` (a finished run's).
@@ -38,7 +42,7 @@ class RunEnvironment {
  private:
   std::string HashOf(const std::string& path);
 
-  const benchd::v1::Environment probed_;
+  benchd::v1::Environment probed_;
   const std::map<std::string, std::string> sensors_;
   const std::string kernel_;  // read once: it cannot change under a running agent
   std::map<std::string, std::string> at_start_;

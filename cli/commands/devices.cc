@@ -54,6 +54,7 @@ void RenderDevicesJson(const std::vector<benchd::v1::Agent>& agents, std::ostrea
       object["enabled"] = device.enabled();
       object["quarantined"] = device.quarantined();
       object["quarantine_reason"] = device.quarantine_reason();
+      object["unavailable_reason"] = device.unavailable_reason();
       object["consecutive_failures"] = device.consecutive_failures();
       object["last_error"] = device.last_error();
       object["current_run_id"] = device.current_run_id();
@@ -75,6 +76,9 @@ absl::StatusOr<DevicesFormat> ParseDevicesFormat(const std::string& name) {
 }
 
 std::string DeviceHealthText(const benchd::v1::Device& device) {
+  if (!device.unavailable_reason().empty()) {
+    return "unavailable: " + ShortenForCell(device.unavailable_reason(), kReasonWidth);
+  }
   if (device.quarantined()) {
     return device.quarantine_reason().empty()
                ? "quarantined"

@@ -138,7 +138,7 @@ Scheduler::Plan Scheduler::PlanLocked(std::vector<Candidate> candidates, TimePoi
       work_changed_ = true;  // attached since the snapshot: know its state first
       continue;
     }
-    if (!health->enabled || health->quarantined || health->agent_draining) continue;
+    if (!health->enabled || health->quarantined || health->unavailable || health->agent_draining) continue;
     std::vector<const WorkGroup*> ranked = RankGroups(candidate.device.view, *plan.snapshot, device_time);
     if (auto empty = empty_for_device_.find({slot.agent_name, slot.device_name}); empty != empty_for_device_.end()) {
       std::erase_if(ranked, [&](const WorkGroup* group) { return empty->second.count(group) != 0; });
@@ -235,7 +235,11 @@ void Scheduler::StartRuns(Plan& plan, std::vector<ClaimOutcome>& outcomes) {
 void Scheduler::SendHealthChecks(TimePoint now) {
   std::lock_guard lock(state_mutex_);
   for (const auto& [key, health] : health_) {
-    if (!health.quarantined || !health.enabled || !health.has_health_check) continue;
+    // An unavailable device's check is a new probe, which every agent can do.
+    if (!(health.quarantined || health.unavailable) || !health.enabled ||
+        !(health.has_health_check || health.unavailable)) {
+      continue;
+    }
     auto& checked_at = health_checked_at_[key];
     if (checked_at != TimePoint{} && now - checked_at < options_.health_check_interval) continue;
     auto session = agents_.Find(health.agent_name);
@@ -244,7 +248,8 @@ void Scheduler::SendHealthChecks(TimePoint now) {
     benchd::v1::CoordinatorMessage message;
     message.mutable_health_check()->set_device(health.device_name);
     session->Send(std::move(message));
-    spdlog::info("agent={} device={}: quarantined; health check requested", health.agent_name, health.device_name);
+    spdlog::info("agent={} device={}: {}; health check requested", health.agent_name, health.device_name,
+                 health.unavailable ? "unavailable" : "quarantined");
   }
 }
 

@@ -236,15 +236,16 @@ const std::vector<Statement>& Statements() {
       // for any number of devices, with no SQL built from values.
       {kUpsertDevices,
        "INSERT INTO devices (agent_id, name, driver, platform, labels, domains, has_health_check,\n"
-       "                     config_key, required_parameters)\n"
+       "                     config_key, required_parameters, unavailable_reason)\n"
        "SELECT $1, d->>'name', d->>'driver', d->>'platform', d->'labels', d->'domains',\n"
        "       (d->>'has_health_check')::boolean, d->>'config_key',\n"
-       "       ARRAY(SELECT jsonb_array_elements_text(d->'required_parameters'))\n"
+       "       ARRAY(SELECT jsonb_array_elements_text(d->'required_parameters')), d->>'unavailable_reason'\n"
        "FROM jsonb_array_elements($2::jsonb) AS d\n"
        "ON CONFLICT (agent_id, name) DO UPDATE SET driver = EXCLUDED.driver,\n"
        "  platform = EXCLUDED.platform, labels = EXCLUDED.labels, domains = EXCLUDED.domains,\n"
        "  has_health_check = EXCLUDED.has_health_check, config_key = EXCLUDED.config_key,\n"
-       "  required_parameters = EXCLUDED.required_parameters"},
+       "  required_parameters = EXCLUDED.required_parameters,\n"
+       "  unavailable_reason = EXCLUDED.unavailable_reason"},
       {kDeleteOtherDevices,
        "DELETE FROM devices WHERE agent_id = $1\n"
        "AND name NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"},
@@ -266,11 +267,12 @@ const std::vector<Statement>& Statements() {
        "       coalesce((SELECT max(r.id) FROM runs r WHERE r.agent = a.name AND r.device = d.name\n"
        "                 AND r.state IN ('assigned', 'running')), 0),\n"
        "       d.enabled, d.quarantined, d.quarantine_reason, d.consecutive_failures, d.last_error,\n"
-       "       d.config_key, d.has_health_check, d.domains::text, d.required_parameters\n"
+       "       d.config_key, d.has_health_check, d.domains::text, d.required_parameters,\n"
+       "       d.unavailable_reason\n"
        "FROM devices d JOIN agents a ON a.id = d.agent_id ORDER BY d.agent_id, d.name"},
       {kDeviceHealth,
        "SELECT a.name, d.name, d.enabled, d.quarantined, a.draining, d.has_health_check, d.domains::text,\n"
-       "       d.required_parameters\n"
+       "       d.required_parameters, d.unavailable_reason <> ''\n"
        "FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.connected"},
       {kSetAgentDraining,
        "UPDATE agents SET draining = $2 WHERE name = $1\n"
@@ -282,8 +284,10 @@ const std::vector<Statement>& Statements() {
        "  consecutive_failures = CASE WHEN $3 THEN 0 ELSE d.consecutive_failures END\n"
        "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2 RETURNING d.id"},
       {kRecoverDevice,
-       "UPDATE devices d SET quarantined = false, quarantine_reason = '', consecutive_failures = 0\n"
-       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2 AND d.quarantined\n"
+       "UPDATE devices d SET quarantined = false, quarantine_reason = '', consecutive_failures = 0,\n"
+       "  unavailable_reason = ''\n"
+       "FROM agents a WHERE a.id = d.agent_id AND a.name = $1 AND d.name = $2\n"
+       "  AND (d.quarantined OR d.unavailable_reason <> '')\n"
        "RETURNING d.id"},
       {kDeviceExists,
        "SELECT 1 FROM devices d JOIN agents a ON a.id = d.agent_id WHERE a.name = $1 AND d.name = $2"},

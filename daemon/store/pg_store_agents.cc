@@ -99,7 +99,8 @@ absl::StatusOr<RequeueResult> PgStore::RegisterAgent(const benchd::v1::Hello& he
                        {"required_parameters", std::vector<std::string>(device.required_parameters().begin(),
                                                                         device.required_parameters().end())},
                        {"has_health_check", device.has_health_check()},
-                       {"config_key", device.config_key()}});
+                       {"config_key", device.config_key()},
+                       {"unavailable_reason", SanitizeText(device.unavailable_reason())}});
     device_names.push_back(device.name());
   }
   std::vector<int64_t> active;
@@ -120,6 +121,14 @@ absl::StatusOr<RequeueResult> PgStore::RegisterAgent(const benchd::v1::Hello& he
                                             "devices, {} active runs",
                                             hello.agent_name(), hello.hostname(), hello.version(),
                                             hello.devices_size(), active.size())});
+    for (const auto& device : hello.devices()) {
+      if (device.unavailable_reason().empty()) continue;
+      InsertEvent(tx, {.kind = "device_unavailable",
+                       .agent = hello.agent_name(),
+                       .message = fmt::format("device '{}' is unavailable: {}", device.name(),
+                                              SanitizeText(device.unavailable_reason())),
+                       .device = device.name()});
+    }
     return CollectLostRuns(tx, lost, reason);
   });
 }
@@ -203,11 +212,13 @@ absl::StatusOr<std::vector<benchd::v1::Agent>> PgStore::ListAgents() {
             }
           }
           for (std::string& name : TextArrayFromField(row[14])) device.add_required_parameters(std::move(name));
+          device.set_unavailable_reason(row[15].as<std::string>());
           // Busy wins over the operator states: the device is still running
           // something a drain or disable lets finish.
           const char* state = !agent.connected()           ? "offline"
                               : device.current_run_id() != 0 ? "busy"
                               : !device.enabled()           ? "disabled"
+                              : !device.unavailable_reason().empty() ? "unavailable"
                               : device.quarantined()        ? "quarantined"
                               : agent.draining()            ? "draining"
                                                             : "idle";
@@ -249,7 +260,8 @@ absl::StatusOr<std::vector<DeviceHealth>> PgStore::LoadDeviceHealth() {
                                          .agent_draining = row[4].as<bool>(),
                                          .has_health_check = row[5].as<bool>(),
                                          .domains_json = row[6].as<std::string>(),
-                                         .required_parameters = TextArrayFromField(row[7])});
+                                         .required_parameters = TextArrayFromField(row[7]),
+                                         .unavailable = row[8].as<bool>()});
                     }
                     return devices;
                   });

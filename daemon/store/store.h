@@ -120,6 +120,9 @@ struct DeviceHealth {
   bool has_health_check = false;
   std::string domains_json = "{}";
   std::vector<std::string> required_parameters{};
+  // Its probe failed when its agent started: no work, and a health check
+  // (a new probe) is due whether or not it has a check command.
+  bool unavailable = false;
 };
 
 struct StoppedRun {

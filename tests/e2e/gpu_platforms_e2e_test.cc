@@ -171,6 +171,51 @@ run: {iterations: 10, timeout: 1m}
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
+// A stick that does not answer when the agent starts (here: its tool is
+// not installed yet) is registered as unavailable, with the reason, instead
+// of being left out unseen; the health checks probe it again, and once the
+// probe passes it takes work.
+TEST(GpuPlatformsE2ETest, ADeviceWhoseProbeFailsAtStartIsUnavailableUntilItAnswers) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd("127.0.0.1:0", "health_check_interval: 300ms\n"));
+  const std::string models = ModelDir(cluster, {"ResNet-50.xml"});
+  const std::string tool = cluster.path("benchmark_app");
+  cluster.StartAgent("agent-ncs2", "  - name: ncs2-0\n"
+                                   "    driver: openvino\n"
+                                   "    platform: ncs2\n"
+                                   "    options:\n"
+                                   "      model_dir: \"" + models + "\"\n"
+                                   "      benchmark_app: \"" + tool + "\"\n");
+  ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) FROM devices WHERE unavailable_reason <> ''") == "1"; },
+                        std::chrono::seconds(30)))
+      << cluster.Logs();
+  CommandResult devices = cluster.Benchctl({"devices"});
+  EXPECT_NE(devices.out.find("unavailable  "), std::string::npos) << devices.out;
+  EXPECT_NE(devices.out.find("unavailable: probe failed: "), std::string::npos) << devices.out;
+
+  const std::string path = cluster.WriteFile("ncs2-late.yaml", R"(name: e2e-ncs2-late
+platform: ncs2
+model: {topology: ResNet-50}
+matrix: {precision: [FP16], batch: [1]}
+run: {iterations: 10, timeout: 1m}
+)");
+  ASSERT_EQ(cluster.Benchctl({"submit", path}).exit_code, 0);
+  // Health checks keep failing while the tool is missing; no run is made.
+  ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) >= 2 FROM events WHERE kind = 'health_check_failed'") == "t"; },
+                        std::chrono::seconds(30)))
+      << cluster.Logs();
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM runs"), "0");
+
+  std::filesystem::create_symlink(Cluster::BinPath("sim-benchmark_app"), tool);
+  CommandResult watch = cluster.Benchctl({"watch", "1"});
+  EXPECT_EQ(watch.exit_code, 0) << watch.out << watch.err << cluster.Logs();
+  EXPECT_NE(watch.out.find("1 succeeded, 0 failed"), std::string::npos) << watch.out;
+  EXPECT_EQ(cluster.QueryValue("SELECT count(*) FROM events WHERE kind = 'device_recovered'"), "1");
+  EXPECT_EQ(cluster.QueryValue("SELECT unavailable_reason FROM devices"), "");
+  StopAgent(cluster, "agent-ncs2");
+  ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
+}
+
 TEST(GpuPlatformsE2ETest, EdgeTpuSweepSelectsTheRuntimePerClock) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());

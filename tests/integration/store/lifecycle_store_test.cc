@@ -114,6 +114,43 @@ TEST_F(LifecycleTest, ConsecutiveInfrastructureFailuresQuarantineTheDevice) {
   EXPECT_EQ(store.RecordHealthCheck("a", "gpu9", true, "").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(LifecycleTest, ADeviceWhoseProbeFailedIsRegisteredUnavailableUntilAHealthCheckPasses) {
+  benchd::v1::Hello hello = MakeHello("a", {"cpu0", "cpu1"});
+  hello.mutable_devices(1)->set_unavailable_reason("probe failed: UNAVAILABLE: no Myriad device");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  EXPECT_EQ(DeviceValue("unavailable_reason", "cpu1"), "probe failed: UNAVAILABLE: no Myriad device");
+  EXPECT_EQ(Value("SELECT message FROM events WHERE kind = 'device_unavailable'"),
+            "device 'cpu1' is unavailable: probe failed: UNAVAILABLE: no Myriad device");
+  auto health = store_->LoadDeviceHealth();
+  ASSERT_TRUE(health.ok());
+  for (const DeviceHealth& device : *health) EXPECT_EQ(device.unavailable, device.device_name == "cpu1");
+  auto agents = store_->ListAgents();
+  ASSERT_TRUE(agents.ok());
+  ASSERT_EQ((*agents)[0].devices_size(), 2);
+  EXPECT_EQ((*agents)[0].devices(0).state(), "idle");
+  EXPECT_EQ((*agents)[0].devices(1).state(), "unavailable");
+  EXPECT_EQ((*agents)[0].devices(1).unavailable_reason(), "probe failed: UNAVAILABLE: no Myriad device");
+
+  // A failed check (the probe failed again) keeps it out; a passing one
+  // brings it back.
+  auto failed = store_->RecordHealthCheck("a", "cpu1", false, "probe failed: still unplugged");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_FALSE(*failed);
+  EXPECT_EQ(DeviceValue("unavailable_reason <> ''", "cpu1"), "t");
+  auto passed = store_->RecordHealthCheck("a", "cpu1", true, "probe passed");
+  ASSERT_TRUE(passed.ok());
+  EXPECT_TRUE(*passed);
+  EXPECT_EQ(DeviceValue("unavailable_reason", "cpu1"), "");
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE kind = 'device_recovered' AND device = 'cpu1'"), 1);
+
+  // An agent that restarts with the device answering registers it available.
+  hello.mutable_devices(1)->set_unavailable_reason("probe failed: gone again");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  hello.mutable_devices(1)->clear_unavailable_reason();
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  EXPECT_EQ(DeviceValue("unavailable_reason", "cpu1"), "");
+}
+
 TEST_F(LifecycleTest, ASuccessResetsTheFailureCount) {
   CreateSweep(2);
   Claim claim = MustClaim("a", "cpu0");

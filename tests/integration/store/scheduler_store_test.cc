@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include "daemon/core/agent_registry.h"
@@ -37,17 +38,22 @@ class RecordingStream final : public AgentStream {
     return true;
   }
 
-  // The first Assign written within `timeout`, if any.
-  std::optional<benchd::v1::Assign> WaitForAssign(std::chrono::milliseconds timeout) {
+  // The first message `wanted` accepts written within `timeout`, if any.
+  std::optional<benchd::v1::CoordinatorMessage> WaitFor(
+      const std::function<bool(const benchd::v1::CoordinatorMessage&)>& wanted, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    const auto assign = [&]() -> const benchd::v1::CoordinatorMessage* {
+    const auto found = [&]() -> const benchd::v1::CoordinatorMessage* {
       for (const auto& message : written_) {
-        if (message.has_assign()) return &message;
+        if (wanted(message)) return &message;
       }
       return nullptr;
     };
-    if (!wrote_.wait_for(lock, timeout, [&] { return assign() != nullptr; })) return std::nullopt;
-    return assign()->assign();
+    if (!wrote_.wait_for(lock, timeout, [&] { return found() != nullptr; })) return std::nullopt;
+    return *found();
+  }
+  std::optional<benchd::v1::Assign> WaitForAssign(std::chrono::milliseconds timeout) {
+    auto message = WaitFor([](const auto& message) { return message.has_assign(); }, timeout);
+    return message ? std::optional(message->assign()) : std::nullopt;
   }
 
  private:
@@ -100,6 +106,37 @@ TEST_F(SchedulerStoreTest, ADeviceNeedingAParameterReachesWorkBehindMoreGroupsTh
   EXPECT_EQ(Value("SELECT sweep_id FROM experiments WHERE id = " + std::to_string(assign->experiment_id())),
             std::to_string(runnable));
   EXPECT_EQ(Value("SELECT count(*) FROM runs"), "1");
+}
+
+// A device whose probe failed gets no work, and is asked for a health check
+// (a new probe) although it has no check command; once one passes, it works.
+TEST_F(SchedulerStoreTest, AnUnavailableDeviceIsProbedAgainAndGetsWorkOnceThatPasses) {
+  benchd::v1::Hello hello = MakeHello("a", {"cpu0"});
+  hello.mutable_devices(0)->set_unavailable_reason("probe failed: UNAVAILABLE: no board");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  Sweep("waiting", 0, "FP32");
+
+  AgentRegistry agents;
+  SweepEvents events;
+  grpc::ServerContext context;
+  RecordingStream stream;
+  auto session = std::make_shared<AgentSession>(hello, &context, &stream);
+  agents.Add(session);
+  Scheduler scheduler(*store_, agents, events, {.lease = 1min, .health_check_interval = 1h});
+  scheduler.RunOnce();
+  EXPECT_EQ(Value("SELECT count(*) FROM runs"), "0");  // nothing claimed for it
+  const auto check = stream.WaitFor([](const auto& message) { return message.has_health_check(); }, 10s);
+  ASSERT_TRUE(check.has_value()) << "no health check for the unavailable device";
+  EXPECT_EQ(check->health_check().device(), "cpu0");
+
+  auto recovered = store_->RecordHealthCheck("a", "cpu0", true, "probe passed");
+  ASSERT_TRUE(recovered.ok() && *recovered);
+  scheduler.WorkChanged();
+  scheduler.RunOnce();
+  const std::optional<benchd::v1::Assign> assign = stream.WaitForAssign(10s);
+  session->Close();
+  ASSERT_TRUE(assign.has_value()) << "cpu0 got no work once available";
+  EXPECT_EQ(assign->device(), "cpu0");
 }
 
 }  // namespace

@@ -17,7 +17,13 @@ using std::chrono::seconds;
 class FakeDriver final : public Driver {
  public:
   const std::string& Name() const override { return name_; }
-  absl::StatusOr<benchd::v1::Environment> Probe() override { return benchd::v1::Environment(); }
+  absl::StatusOr<benchd::v1::Environment> Probe() override {
+    std::lock_guard lock(mutex_);
+    if (!probe_status.ok()) return probe_status;
+    benchd::v1::Environment environment;
+    (*environment.mutable_entries())["tool_version"] = "2.1";
+    return environment;
+  }
 
   absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request, const std::atomic<bool>&) override {
     std::lock_guard lock(mutex_);
@@ -58,6 +64,7 @@ class FakeDriver final : public Driver {
 
   std::vector<std::string> prepared;
   std::atomic<bool> fail_prepare{false};
+  absl::Status probe_status;
 
  private:
   const std::string name_ = "fake";
@@ -73,19 +80,26 @@ class DeviceWorkerTest : public ::testing::Test {
   void SetUp() override {
     char pattern[] = "/tmp/benchd-worker-XXXXXX";
     dir_ = mkdtemp(pattern);
+    StartWorker("");
+  }
+  // Replaces the worker (and its driver) with a started one.
+  void StartWorker(const std::string& unavailable_reason) {
+    if (worker_) worker_->Stop();
     auto driver = std::make_unique<FakeDriver>();
     driver_ = driver.get();
     DeviceConfig device;
     device.name = "dev0";
     device.driver = "fake";
     device.platform = "fake-platform";
-    worker_ = std::make_unique<DeviceWorker>(device, "agent-1", std::move(driver), dir_,
-                                             [this](int64_t run_id, benchd::v1::Report report) {
-                                               std::lock_guard lock(mutex_);
-                                               report.set_run_id(run_id);
-                                               reports_.push_back(std::move(report));
-                                               reported_.notify_all();
-                                             });
+    worker_ = std::make_unique<DeviceWorker>(
+        device, "agent-1", std::move(driver), dir_,
+        [this](int64_t run_id, benchd::v1::Report report) {
+          std::lock_guard lock(mutex_);
+          report.set_run_id(run_id);
+          reports_.push_back(std::move(report));
+          reported_.notify_all();
+        },
+        nullptr, RunEnvironment({}, {}), unavailable_reason);
     worker_->Start();
   }
   void TearDown() override {
@@ -136,6 +150,32 @@ class DeviceWorkerTest : public ::testing::Test {
   std::condition_variable reported_;
   std::vector<benchd::v1::Report> reports_;
 };
+
+TEST_F(DeviceWorkerTest, AnUnavailableDeviceFailsItsAssignmentsUntilAProbePasses) {
+  StartWorker("probe failed: UNAVAILABLE: no Myriad device");
+  EXPECT_EQ(worker_->UnavailableReason(), "probe failed: UNAVAILABLE: no Myriad device");
+  worker_->Submit(Assign(1, 1, "a"));
+  const benchd::v1::RunFinished refused = WaitFinished(1);
+  EXPECT_FALSE(refused.succeeded());
+  EXPECT_EQ(refused.failure_kind(), benchd::v1::FAILURE_KIND_INFRASTRUCTURE);
+  EXPECT_EQ(refused.error(), "device 'dev0' is unavailable: probe failed: UNAVAILABLE: no Myriad device");
+  EXPECT_EQ(ReportsOf(1).size(), 1u);  // never started
+  EXPECT_TRUE(driver_->prepared.empty());
+
+  driver_->probe_status = absl::UnavailableError("still unplugged");
+  EXPECT_FALSE(worker_->ProbeIfUnavailable().ok());
+  EXPECT_EQ(worker_->UnavailableReason(), "probe failed: UNAVAILABLE: still unplugged");
+
+  driver_->probe_status = absl::OkStatus();
+  ASSERT_TRUE(worker_->ProbeIfUnavailable().ok());
+  EXPECT_EQ(worker_->UnavailableReason(), "");
+  worker_->Submit(Assign(2, 1, "a"));
+  const benchd::v1::RunFinished ran = WaitFinished(2);
+  EXPECT_TRUE(ran.succeeded()) << ran.error();
+  // Runs carry the new probe's findings.
+  EXPECT_EQ(ran.environment().entries().at("tool_version"), "2.1");
+  EXPECT_TRUE(worker_->ProbeIfUnavailable().ok());  // available: nothing to do
+}
 
 TEST_F(DeviceWorkerTest, EveryReportCarriesTheAssignedAttempt) {
   worker_->Submit(Assign(5, 3, ""));

@@ -61,6 +61,29 @@ TEST(HealthCheckerTest, UnknownDeviceOrDeviceWithoutACheckIsUnhealthy) {
   EXPECT_TRUE(runner.specs.empty());
 }
 
+TEST(HealthCheckerTest, AnUnavailableDeviceIsProbedFirstAndThenItsCommandDecides) {
+  FakeProcessRunner runner;
+  absl::Status probe = absl::UnavailableError("trtexec not found");
+  std::map<std::string, HealthCheckConfig> devices = Devices();
+  devices["cpu0"].probe = [&] { return probe; };  // no command
+  devices["tx2"].probe = [&] { return probe; };   // and a command
+  HealthChecker checker(devices, runner, [](const benchd::v1::HealthResult&) {});
+  const benchd::v1::HealthResult failed = checker.Check("cpu0");
+  EXPECT_FALSE(failed.healthy());
+  EXPECT_EQ(failed.detail(), "probe failed: UNAVAILABLE: trtexec not found");
+  EXPECT_FALSE(checker.Check("tx2").healthy());
+  EXPECT_TRUE(runner.specs.empty());  // no command while the probe fails
+
+  probe = absl::OkStatus();
+  const benchd::v1::HealthResult passed = checker.Check("cpu0");
+  EXPECT_TRUE(passed.healthy());
+  EXPECT_EQ(passed.detail(), "probe passed");
+  runner.AddExit(3, "", "fan stalled\n");
+  const benchd::v1::HealthResult command = checker.Check("tx2");
+  EXPECT_FALSE(command.healthy());
+  EXPECT_EQ(command.detail(), "health check: exit code 3: fan stalled");
+}
+
 TEST(HealthCheckerTest, SubmittedCheckRunsOnItsOwnThreadAndReplies) {
   FakeProcessRunner runner;
   runner.AddExit(0, "ok");
