@@ -75,7 +75,10 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   std::map<std::string, HealthCheckConfig> checks;
   for (const auto& [name, worker] : agent->workers_) {
     checks[name] = HealthCheckConfig{worker->device().health_check, worker->device().health_check_timeout,
-                                     [raw = worker.get()] { return raw->ProbeIfUnavailable(); }};
+                                     [raw = worker.get()]() -> std::optional<absl::Status> {
+                                       if (raw->UnavailableReason().empty()) return std::nullopt;
+                                       return raw->ProbeIfUnavailable();
+                                     }};
   }
   agent->health_checker_ = std::make_unique<HealthChecker>(
       std::move(checks), agent->process_runner_,

@@ -83,9 +83,9 @@ benchd::v1::HealthResult HealthChecker::Check(const std::string& device) {
     return result;
   }
   const HealthCheckConfig& config = it->second;
-  if (config.probe) {
-    if (absl::Status probed = config.probe(); !probed.ok()) {
-      result.set_detail("probe failed: " + probed.ToString());
+  if (const std::optional<absl::Status> probed = config.probe ? config.probe() : std::nullopt; probed) {
+    if (!probed->ok()) {
+      result.set_detail("probe failed: " + probed->ToString());
       return result;
     }
     if (config.argv.empty()) {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,10 +34,11 @@ namespace benchd::agent {
 struct HealthCheckConfig {
   std::vector<std::string> argv;  // empty: no check configured
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
-  // Probes the device again when its probe at start failed (OK when it did
-  // not): a check runs it first, and a device that fails it is unhealthy. A
-  // device with a probe and no command is healthy when the probe passes.
-  std::function<absl::Status()> probe;
+  // For a device whose probe at start failed: probes it again. A check runs
+  // it first, and a device that fails it is unhealthy; one that passes it
+  // and has no command is healthy. Unset, or nullopt, for a device that
+  // needs no probe: its command alone decides.
+  std::function<std::optional<absl::Status>()> probe;
 };
 
 class HealthChecker {

@@ -44,7 +44,8 @@
 // Failure codes (driver.h): FAILED_PRECONDITION for a precision other than
 // INT8, a batch other than 1, a clock without a runtime or a model not in
 // model_dir; INVALID_ARGUMENT for bad parameters; UNAVAILABLE when model_dir
-// or a runtime file is missing or the tool fails; DATA_LOSS for unreadable output; DEADLINE_EXCEEDED, CANCELLED.
+// or a runtime file is missing or the tool fails; DATA_LOSS for unreadable
+// output; DEADLINE_EXCEEDED, CANCELLED.
 // Thread-safety: as Driver. The ProcessRunner must outlive the driver.
 
 #include <atomic>

@@ -49,8 +49,8 @@
 // FP16/FP32 (TX2 has no fast INT8), an unknown power mode or a model not in
 // model_dir, INVALID_ARGUMENT for bad parameters, all before launching;
 // UNAVAILABLE when model_dir is missing, a tool fails or the mode read back
-// differs; DATA_LOSS / INTERNAL for unreadable output or a
-// trace that disagrees with the summary; DEADLINE_EXCEEDED, CANCELLED.
+// differs; DATA_LOSS / INTERNAL for unreadable output or a trace that
+// disagrees with the summary; DEADLINE_EXCEEDED, CANCELLED.
 // Privileges: nvpmodel and jetson_clocks need root (see jetson_power_modes.h);
 // trtexec does not.
 // Thread-safety: as Driver. The ProcessRunner must outlive the driver.

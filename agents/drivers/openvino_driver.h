@@ -37,8 +37,8 @@
 // Failure codes (driver.h): FAILED_PRECONDITION for a precision other than
 // FP16 or a model not in model_dir; INVALID_ARGUMENT for bad parameters; all
 // before launching. UNAVAILABLE when model_dir is missing or benchmark_app
-// fails (stick missing or re-enumerating),
-// DATA_LOSS for unreadable output, DEADLINE_EXCEEDED, CANCELLED.
+// fails (stick missing or re-enumerating), DATA_LOSS for unreadable output,
+// DEADLINE_EXCEEDED, CANCELLED.
 // Probe fails (UNAVAILABLE) when `benchmark_app -h` does not list the device.
 // Thread-safety: as Driver. The ProcessRunner must outlive the driver.
 

@@ -63,7 +63,7 @@ TEST(HealthCheckerTest, UnknownDeviceOrDeviceWithoutACheckIsUnhealthy) {
 
 TEST(HealthCheckerTest, AnUnavailableDeviceIsProbedFirstAndThenItsCommandDecides) {
   FakeProcessRunner runner;
-  absl::Status probe = absl::UnavailableError("trtexec not found");
+  std::optional<absl::Status> probe = absl::UnavailableError("trtexec not found");
   std::map<std::string, HealthCheckConfig> devices = Devices();
   devices["cpu0"].probe = [&] { return probe; };  // no command
   devices["tx2"].probe = [&] { return probe; };   // and a command
@@ -82,6 +82,12 @@ TEST(HealthCheckerTest, AnUnavailableDeviceIsProbedFirstAndThenItsCommandDecides
   const benchd::v1::HealthResult command = checker.Check("tx2");
   EXPECT_FALSE(command.healthy());
   EXPECT_EQ(command.detail(), "health check: exit code 3: fan stalled");
+
+  // Available again: no probe; a device without a command has no check.
+  probe = std::nullopt;
+  const benchd::v1::HealthResult unchecked = checker.Check("cpu0");
+  EXPECT_FALSE(unchecked.healthy());
+  EXPECT_EQ(unchecked.detail(), "device 'cpu0' has no health_check configured");
 }
 
 TEST(HealthCheckerTest, SubmittedCheckRunsOnItsOwnThreadAndReplies) {
