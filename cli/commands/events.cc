@@ -1,7 +1,6 @@
 #include "cli/commands/events.h"
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 #include "cli/output/format.h"
@@ -43,11 +42,6 @@ int64_t LastId(const std::vector<benchd::v1::Event>& events, int64_t after_id) {
   return after_id;
 }
 
-bool Transient(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kUnavailable ||
-         status.code() == absl::StatusCode::kDeadlineExceeded;
-}
-
 absl::Status Follow(const CommandContext& context, const EventsOptions& options, int64_t after_id,
                     const FollowWait& wait) {
   bool noted_unavailable = false;
@@ -58,7 +52,7 @@ absl::Status Follow(const CommandContext& context, const EventsOptions& options,
     request.set_limit(kMaxEventsPerCall);
     absl::StatusOr<std::vector<benchd::v1::Event>> events = context.client.ListEvents(request);
     if (!events.ok()) {
-      if (!Transient(events.status())) return common::WithContext(events.status(), "events");
+      if (!IsTransient(events.status())) return common::WithContext(events.status(), "events");
       if (!noted_unavailable) {
         context.err << "benchctl: events: " << events.status().message() << "; still trying\n"
                     << std::flush;
@@ -82,13 +76,6 @@ absl::Status Follow(const CommandContext& context, const EventsOptions& options,
 }
 
 }  // namespace
-
-FollowWait SleepingFollowWait(std::chrono::milliseconds interval) {
-  return [interval] {
-    std::this_thread::sleep_for(interval);
-    return true;
-  };
-}
 
 benchd::v1::ListEventsRequest EventsRequest(const EventsOptions& options) {
   benchd::v1::ListEventsRequest request;

@@ -20,13 +20,13 @@
 #include "absl/status/status.h"
 #include "benchd/v1/coordinator_service.pb.h"
 #include "cli/commands/command_context.h"
+#include "cli/commands/follow.h"
 
 namespace benchd::cli {
 
 // The most events one ListEvents call returns (the coordinator's limit).
 inline constexpr int32_t kMaxEventsPerCall = 10'000;
 inline constexpr int32_t kDefaultEventLimit = 100;
-inline constexpr std::chrono::seconds kFollowPollInterval{2};
 
 struct EventsOptions {
   // Zero or empty: any.
@@ -39,14 +39,6 @@ struct EventsOptions {
   int32_t limit = kDefaultEventLimit;
   bool follow = false;
 };
-
-// Called by `--follow` before each poll; returns false to stop following
-// (the command then returns OK). Tests pass one that does not sleep.
-using FollowWait = std::function<bool()>;
-
-// Sleeps `interval` and returns true: following until the process is
-// interrupted.
-FollowWait SleepingFollowWait(std::chrono::milliseconds interval);
 
 // The request for the first page of `options`' events.
 benchd::v1::ListEventsRequest EventsRequest(const EventsOptions& options);

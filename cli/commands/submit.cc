@@ -29,7 +29,8 @@ absl::StatusOr<std::string> ReadSweepFile(const std::string& path) {
   return text.str();
 }
 
-absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOptions& options) {
+absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOptions& options,
+                                   const FollowWait& retry_wait) {
   const std::string operation = "submit " + options.file;
   absl::StatusOr<std::string> yaml = ReadSweepFile(options.file);
   if (!yaml.ok()) return common::WithContext(yaml.status(), operation);
@@ -58,7 +59,7 @@ absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOp
   for (const std::string& dropped : response->dropped()) context.out << "dropped " << dropped << "\n";
   context.out.flush();
   if (!options.watch) return ExitCode::kOk;
-  return RunWatch(context, sweep->id());
+  return RunWatch(context, sweep->id(), retry_wait);
 }
 
 }  // namespace benchd::cli

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli/commands/command_context.h"
+#include "cli/commands/follow.h"
 #include "cli/exit_codes.h"
 
 namespace benchd::cli {
@@ -27,8 +28,10 @@ struct SubmitOptions {
 // read or a sweep the coordinator rejects (its message, naming file:line:column,
 // is kept as is); UNAVAILABLE or DEADLINE_EXCEEDED when the coordinator cannot
 // be reached. Messages start with "submit FILE: ".
-[[nodiscard]] absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context,
-                                                 const SubmitOptions& options);
+// `retry_wait`: as RunWatch's, for --watch.
+[[nodiscard]] absl::StatusOr<ExitCode> RunSubmit(
+    const CommandContext& context, const SubmitOptions& options,
+    const FollowWait& retry_wait = SleepingFollowWait(kFollowPollInterval));
 
 // Reads a whole file. Errors: INVALID_ARGUMENT with the reason ("cannot read
 // the file: No such file or directory"), because to the user a missing sweep

@@ -112,6 +112,12 @@ void ProgressReporter::Update(const benchd::v1::SweepProgress& progress) {
   last_drawn_ = std::move(text);
 }
 
+void ProgressReporter::Note(const std::string& line) {
+  if (mode_ == Mode::kBar && !last_drawn_.empty()) out_ << '\n';
+  out_ << line << '\n' << std::flush;
+  last_drawn_.clear();
+}
+
 void ProgressReporter::Finish() {
   if (mode_ == Mode::kBar && !last_drawn_.empty()) out_ << '\n' << std::flush;
 }

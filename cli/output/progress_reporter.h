@@ -25,6 +25,10 @@ class ProgressReporter {
 
   void Update(const benchd::v1::SweepProgress& progress);
 
+  // A line of its own between updates (on a terminal, below the bar, which
+  // the next update draws again).
+  void Note(const std::string& line);
+
   // Ends the bar's line so that what follows starts on a fresh one; the
   // reporter must not be updated afterwards.
   void Finish();

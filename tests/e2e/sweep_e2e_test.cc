@@ -199,9 +199,15 @@ run: {warmup: 2, iterations: 50, timeout: 2m}
                         std::chrono::seconds(60)))
       << cluster.Logs();
 
+  // A user watching the sweep: the watch rides out the restart.
+  const std::string address = cluster.address();
+  ChildProcess watcher({BENCHCTL_BIN, "--coordinator", address, "watch", "1"}, cluster.path("watch.log"));
+  ASSERT_TRUE(WaitUntil([&] { return watcher.Log().find("sweep 1: ") != std::string::npos; },
+                        std::chrono::seconds(30)))
+      << watcher.Log();
+
   // The agent keeps measuring while benchd is down, spools its reports, and
   // replays them when benchd is back at the same address.
-  const std::string address = cluster.address();
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd(address));
   CommandResult show = cluster.Benchctl({"show", "1"});
@@ -211,6 +217,12 @@ run: {warmup: 2, iterations: 50, timeout: 2m}
       std::chrono::seconds(180)))
       << cluster.Logs();
   ExpectExactlyOnceResults(cluster, 8, 50);
+  const std::optional<int> watched = watcher.WaitFor(std::chrono::seconds(30));
+  ASSERT_TRUE(watched.has_value()) << watcher.Log();
+  EXPECT_EQ(*watched, 0) << watcher.Log();
+  EXPECT_NE(watcher.Log().find("; still trying"), std::string::npos) << watcher.Log();
+  EXPECT_NE(watcher.Log().find("sweep 1 finished: 8 succeeded, 0 failed, 0 cancelled"), std::string::npos)
+      << watcher.Log();
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 

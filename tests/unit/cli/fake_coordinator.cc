@@ -1,5 +1,7 @@
 #include "tests/unit/cli/fake_coordinator.h"
 
+#include <tuple>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -40,6 +42,14 @@ void FakeCoordinatorService::SetWatchEvents(int64_t sweep_id,
   data.sweep.set_id(sweep_id);
   data.events = std::move(events);
   data.watch_end = std::move(end);
+}
+
+void FakeCoordinatorService::QueueWatchSession(int64_t sweep_id, std::vector<v1::WatchSweepResponse> events,
+                                               grpc::Status end) {
+  std::lock_guard<std::mutex> lock(mu_);
+  SweepData& data = sweeps_[sweep_id];
+  data.sweep.set_id(sweep_id);
+  data.watch_sessions.emplace_back(std::move(events), std::move(end));
 }
 
 void FakeCoordinatorService::SetAgents(std::vector<v1::Agent> agents) {
@@ -148,8 +158,14 @@ grpc::Status FakeCoordinatorService::WatchSweep(
     if (fail_every_call_.has_value()) return *fail_every_call_;
     const SweepData* data = nullptr;
     if (grpc::Status status = Find(request->sweep_id(), &data); !status.ok()) return status;
-    events = data->events;
-    end = data->watch_end;
+    auto& sessions = sweeps_[request->sweep_id()].watch_sessions;
+    if (!sessions.empty()) {
+      std::tie(events, end) = std::move(sessions.front());
+      sessions.pop_front();
+    } else {
+      events = data->events;
+      end = data->watch_end;
+    }
   }
   for (const v1::WatchSweepResponse& event : events) {
     if (!writer->Write(event)) break;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
   // The events WatchSweep streams for `sweep_id`, then `end` as its status.
   void SetWatchEvents(int64_t sweep_id, std::vector<benchd::v1::WatchSweepResponse> events,
                       grpc::Status end = grpc::Status::OK);
+  // What one WatchSweep call for `sweep_id` streams, before those of
+  // SetWatchEvents: queued sessions are used up one per call, in order (a
+  // coordinator that goes away and comes back).
+  void QueueWatchSession(int64_t sweep_id, std::vector<benchd::v1::WatchSweepResponse> events, grpc::Status end);
   // The agents ListAgents answers with; DrainAgent and SetDeviceEnabled
   // change them as the coordinator would (NOT_FOUND for unknown names).
   void SetAgents(std::vector<benchd::v1::Agent> agents);
@@ -102,6 +107,7 @@ class FakeCoordinatorService final : public benchd::v1::CoordinatorService::Serv
     std::vector<benchd::v1::Result> results;
     std::vector<benchd::v1::WatchSweepResponse> events;
     grpc::Status watch_end;
+    std::deque<std::pair<std::vector<benchd::v1::WatchSweepResponse>, grpc::Status>> watch_sessions;
   };
 
   // Waits while calls are held; returns the forced failure, or OK.

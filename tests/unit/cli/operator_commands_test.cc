@@ -94,6 +94,47 @@ TEST_F(OperatorCommandsTest, WatchShowsUnschedulableAndThroughputAndExitsZeroOnS
   EXPECT_EQ(out_.str(), "sweep 4 finished: 4 succeeded, 0 failed, 0 cancelled\n");
 }
 
+TEST_F(OperatorCommandsTest, WatchRidesOutACoordinatorThatGoesAwayAndSaysSoOnce) {
+  fake().AddSweep(MakeSweep(4, "w", Progress(4, 0, 0, 0)));
+  const grpc::Status away(grpc::StatusCode::UNAVAILABLE, "the coordinator is shutting down");
+  fake().QueueWatchSession(4, {Event(Progress(4, 1, 0, 3))}, away);
+  fake().QueueWatchSession(4, {}, away);  // still away on the first retry
+  fake().QueueWatchSession(4, {Event(Progress(4, 2, 0, 2)), Event(Progress(4, 4, 0, 0), true)}, grpc::Status::OK);
+  int waits = 0;
+  absl::StatusOr<ExitCode> code = RunWatch(Context(/*tty=*/false), 4, [&] { return ++waits < 10; });
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, ExitCode::kOk);
+  EXPECT_EQ(waits, 2);
+  const std::string err = err_.str();
+  const std::string note = "is unavailable: the coordinator is shutting down; still trying\n";
+  ASSERT_NE(err.find(note), std::string::npos) << err;
+  EXPECT_EQ(err.find(note), err.rfind(note)) << "said more than once:\n" << err;
+  EXPECT_LT(err.find("sweep 4: 1/4 done"), err.find("benchctl: watch sweep 4: coordinator at ")) << err;
+  EXPECT_LT(err.find(note), err.find("sweep 4: 2/4 done")) << err;
+  EXPECT_THAT(err, HasSubstr("sweep 4: 4/4 done (100%): 4 succeeded, 0 failed, 0 running, 0 pending\n"));
+  EXPECT_EQ(out_.str(), "sweep 4 finished: 4 succeeded, 0 failed, 0 cancelled\n");
+}
+
+TEST_F(OperatorCommandsTest, WatchEndsAtOnceWhenTheCoordinatorNeverAnswered) {
+  fake().AddSweep(MakeSweep(4, "w", Progress(4, 0, 0, 0)));
+  fake().FailEveryCall(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
+  int waits = 0;
+  absl::StatusOr<ExitCode> code = RunWatch(Context(/*tty=*/false), 4, [&] { return ++waits < 10; });
+  EXPECT_EQ(code.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(waits, 0);  // never reached: no reason to believe it is coming
+}
+
+TEST_F(OperatorCommandsTest, WatchEndsWhenItsWaitGivesUp) {
+  fake().AddSweep(MakeSweep(4, "w", Progress(4, 0, 0, 0)));
+  fake().SetWatchEvents(4, {Event(Progress(4, 1, 0, 3))},
+                        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the coordinator is shutting down"));
+  int waits = 0;
+  absl::StatusOr<ExitCode> code = RunWatch(Context(/*tty=*/false), 4, [&] { return ++waits < 3; });
+  EXPECT_EQ(code.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(code.status().message()), HasSubstr("watch sweep 4: "));
+  EXPECT_EQ(waits, 3);
+}
+
 TEST_F(OperatorCommandsTest, WatchKeepsWaitingWhileOnlyUnschedulableWorkIsLeft) {
   fake().AddSweep(MakeSweep(4, "w", Progress(3, 0, 0, 0)));
   // A device that can run the last experiment registers after a while.

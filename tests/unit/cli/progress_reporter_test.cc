@@ -115,6 +115,18 @@ TEST(ProgressReporterTest, BarModeRedrawsInPlaceAndEndsTheLineOnFinish) {
   EXPECT_THAT(out.str(), ::testing::EndsWith("100%  2/2 done  2 ok  0 failed  0 running\x1b[K\n"));
 }
 
+TEST(ProgressReporterTest, ANoteGoesBelowTheBarWhichIsDrawnAgainAfterIt) {
+  std::ostringstream out;
+  ProgressReporter reporter(out, ProgressReporter::Mode::kBar, 7);
+  reporter.Update(Progress(2, 0, 0, 1));
+  reporter.Note("benchctl: watch sweep 7: away; still trying");
+  EXPECT_THAT(out.str(), ::testing::EndsWith("\x1b[K\nbenchctl: watch sweep 7: away; still trying\n"));
+  reporter.Update(Progress(2, 0, 0, 1));  // same counts, but the bar is gone from view
+  EXPECT_EQ(Count(out.str(), '\r'), 2u);
+  reporter.Finish();
+  EXPECT_EQ(Count(out.str(), '\n'), 3u);
+}
+
 TEST(ProgressReporterTest, FinishWithoutUpdatesWritesNothing) {
   std::ostringstream out;
   ProgressReporter reporter(out, ProgressReporter::Mode::kBar, 7);
