@@ -25,6 +25,18 @@ void StopAgent(Cluster& cluster, const std::string& name) {
   EXPECT_TRUE(cluster.agent(name).WaitFor(std::chrono::seconds(30)).has_value()) << cluster.Logs();
 }
 
+// An NCS2 stick driven by openvino with `tool` as its benchmark_app (the
+// simulator by default); `extra_options` are further option lines.
+std::string Ncs2Device(const std::string& models, const std::string& tool = Cluster::BinPath("sim-benchmark_app"),
+                       const std::string& extra_options = "") {
+  return "  - name: ncs2-0\n"
+         "    driver: openvino\n"
+         "    platform: ncs2\n"
+         "    options:\n"
+         "      model_dir: \"" + models + "\"\n"
+         "      benchmark_app: \"" + tool + "\"\n" + extra_options;
+}
+
 std::string ModelDir(Cluster& cluster, std::initializer_list<const char*> files) {
   const std::string dir = cluster.path("models");
   std::filesystem::create_directories(dir);
@@ -96,13 +108,8 @@ TEST(GpuPlatformsE2ETest, Ncs2SweepStoresBenchmarkAppSummary) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   const std::string models = ModelDir(cluster, {"ResNet-50.xml"});
-  cluster.StartAgent("agent-ncs2", "  - name: ncs2-0\n"
-                                   "    driver: openvino\n"
-                                   "    platform: ncs2\n"
-                                   "    options:\n"
-                                   "      model_dir: \"" + models + "\"\n"
-                                   "      benchmark_app: \"" + Cluster::BinPath("sim-benchmark_app") + "\"\n"
-                                   "      env.BENCHD_SIM_NOISE: \"0\"\n");
+  cluster.StartAgent("agent-ncs2", Ncs2Device(models, Cluster::BinPath("sim-benchmark_app"),
+                                              "      env.BENCHD_SIM_NOISE: \"0\"\n"));
   ASSERT_NO_FATAL_FAILURE(cluster.SubmitAndWatch("ncs2.yaml", R"(name: e2e-ncs2
 platform: ncs2
 model: {topology: ResNet-50, dataset: imagenet}
@@ -138,12 +145,7 @@ TEST(GpuPlatformsE2ETest, AModelTheDeviceLacksFailsOnlyItsOwnExperiments) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   const std::string models = ModelDir(cluster, {"ResNet-50.xml"});
-  cluster.StartAgent("agent-ncs2", "  - name: ncs2-0\n"
-                                   "    driver: openvino\n"
-                                   "    platform: ncs2\n"
-                                   "    options:\n"
-                                   "      model_dir: \"" + models + "\"\n"
-                                   "      benchmark_app: \"" + Cluster::BinPath("sim-benchmark_app") + "\"\n");
+  cluster.StartAgent("agent-ncs2", Ncs2Device(models));
   const std::string path = cluster.WriteFile("ncs2-missing.yaml", R"(name: e2e-ncs2-missing-model
 platform: ncs2
 matrix:
@@ -180,12 +182,7 @@ TEST(GpuPlatformsE2ETest, ADeviceWhoseProbeFailsAtStartIsUnavailableUntilItAnswe
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd("127.0.0.1:0", "health_check_interval: 300ms\n"));
   const std::string models = ModelDir(cluster, {"ResNet-50.xml"});
   const std::string tool = cluster.path("benchmark_app");
-  cluster.StartAgent("agent-ncs2", "  - name: ncs2-0\n"
-                                   "    driver: openvino\n"
-                                   "    platform: ncs2\n"
-                                   "    options:\n"
-                                   "      model_dir: \"" + models + "\"\n"
-                                   "      benchmark_app: \"" + tool + "\"\n");
+  cluster.StartAgent("agent-ncs2", Ncs2Device(models, tool));
   ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) FROM devices WHERE unavailable_reason <> ''") == "1"; },
                         std::chrono::seconds(30)))
       << cluster.Logs();
@@ -264,13 +261,8 @@ TEST(GpuPlatformsE2ETest, HangingToolTimesOutAndFailsAfterRetriesWithTheErrorSto
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
   const std::string models = ModelDir(cluster, {"ResNet-50.xml"});
-  cluster.StartAgent("agent-hang", "  - name: ncs2-0\n"
-                                   "    driver: openvino\n"
-                                   "    platform: ncs2\n"
-                                   "    options:\n"
-                                   "      model_dir: \"" + models + "\"\n"
-                                   "      benchmark_app: \"" + Cluster::BinPath("sim-benchmark_app") + "\"\n"
-                                   "      env.BENCHD_SIM_FAILURE: hang\n");
+  cluster.StartAgent("agent-hang", Ncs2Device(models, Cluster::BinPath("sim-benchmark_app"),
+                                              "      env.BENCHD_SIM_FAILURE: hang\n"));
   const std::string sweep = cluster.WriteFile("hang.yaml", R"(name: e2e-hang
 platform: ncs2
 model: {topology: ResNet-50}

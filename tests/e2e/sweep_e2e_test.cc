@@ -181,11 +181,10 @@ run: {warmup: 2, iterations: 60, timeout: 2m}
   ASSERT_NO_FATAL_FAILURE(cluster.StopBenchd());
 }
 
-TEST(SweepE2ETest, CoordinatorRestartMidSweepLosesNothing) {
-  Cluster cluster;
-  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
-  cluster.StartAgent("agent-r");
-  const std::string sweep = cluster.WriteFile("restart.yaml", R"(name: e2e-restart
+// Eight host-cpu points of 50 timed inferences: long enough to interrupt
+// mid-sweep, short enough for a test.
+std::string EightPointHostSweep(const std::string& name) {
+  return "name: " + name + R"(
 platform: host-cpu
 model: {topology: MLP, dataset: mnist}
 matrix:
@@ -193,7 +192,14 @@ matrix:
   pruning: [100, 50]
   batch: [16, 32]
 run: {warmup: 2, iterations: 50, timeout: 2m}
-)");
+)";
+}
+
+TEST(SweepE2ETest, CoordinatorRestartMidSweepLosesNothing) {
+  Cluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.StartBenchd());
+  cluster.StartAgent("agent-r");
+  const std::string sweep = cluster.WriteFile("restart.yaml", EightPointHostSweep("e2e-restart"));
   ASSERT_EQ(cluster.Benchctl({"submit", sweep}).exit_code, 0);
   ASSERT_TRUE(WaitUntil([&] { return cluster.QueryValue("SELECT count(*) >= 2 FROM runs WHERE state = 'succeeded'") == "t"; },
                         std::chrono::seconds(60)))
@@ -264,15 +270,7 @@ TEST(SweepE2ETest, EmbeddedPostgresKilledMidSweepIsRestartedAndTheSweepCompletes
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartEmbeddedBenchd());
   cluster.StartAgent("agent-pg");
-  const std::string sweep = cluster.WriteFile("pg-killed.yaml", R"(name: e2e-pg-killed
-platform: host-cpu
-model: {topology: MLP, dataset: mnist}
-matrix:
-  precision: [FP32, INT8]
-  pruning: [100, 50]
-  batch: [16, 32]
-run: {warmup: 2, iterations: 50, timeout: 2m}
-)");
+  const std::string sweep = cluster.WriteFile("pg-killed.yaml", EightPointHostSweep("e2e-pg-killed"));
   ASSERT_EQ(cluster.Benchctl({"submit", sweep}).exit_code, 0) << cluster.Logs();
   auto result_rows = [&] {
     CommandResult results = cluster.Benchctl({"results", "1", "-f", "csv"});

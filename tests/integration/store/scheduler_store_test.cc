@@ -62,6 +62,22 @@ class RecordingStream final : public AgentStream {
   std::vector<benchd::v1::CoordinatorMessage> written_;
 };
 
+// A connected agent as the scheduler sees it: registered in `agents`, its
+// session writing to `stream`.
+struct ConnectedAgent {
+  explicit ConnectedAgent(const benchd::v1::Hello& hello)
+      : session(std::make_shared<AgentSession>(hello, &context, &stream)) {
+    agents.Add(session);
+  }
+  ~ConnectedAgent() { session->Close(); }
+
+  AgentRegistry agents;
+  SweepEvents events;
+  grpc::ServerContext context;
+  RecordingStream stream;
+  std::shared_ptr<AgentSession> session;
+};
+
 class SchedulerStoreTest : public PgStoreTest {
  protected:
   // Two host-cpu experiments; `precision` empty leaves the parameter out.
@@ -89,17 +105,11 @@ TEST_F(SchedulerStoreTest, ADeviceNeedingAParameterReachesWorkBehindMoreGroupsTh
   for (size_t i = 0; i < kGroupsPerClaim + 2; ++i) Sweep("no-precision-" + std::to_string(i), 1, "");
   const int64_t runnable = Sweep("with-precision", 0, "FP32");
 
-  AgentRegistry agents;
-  SweepEvents events;
-  grpc::ServerContext context;
-  RecordingStream stream;
-  auto session = std::make_shared<AgentSession>(hello, &context, &stream);
-  agents.Add(session);
-  Scheduler scheduler(*store_, agents, events, {.lease = 1min, .groups_per_claim = kGroupsPerClaim});
+  ConnectedAgent agent(hello);
+  Scheduler scheduler(*store_, agent.agents, agent.events, {.lease = 1min, .groups_per_claim = kGroupsPerClaim});
   scheduler.RunOnce();  // tries the first four groups: nothing for cpu0
   scheduler.RunOnce();  // the other two, then the runnable sweep
-  const std::optional<benchd::v1::Assign> assign = stream.WaitForAssign(10s);
-  session->Close();
+  const std::optional<benchd::v1::Assign> assign = agent.stream.WaitForAssign(10s);
   ASSERT_TRUE(assign.has_value()) << "cpu0 got no work";
   EXPECT_EQ(assign->device(), "cpu0");
   EXPECT_EQ(assign->parameters().values().at("precision").string_value(), "FP32");
@@ -116,16 +126,11 @@ TEST_F(SchedulerStoreTest, AnUnavailableDeviceIsProbedAgainAndGetsWorkOnceThatPa
   ASSERT_TRUE(store_->RegisterAgent(hello).ok());
   Sweep("waiting", 0, "FP32");
 
-  AgentRegistry agents;
-  SweepEvents events;
-  grpc::ServerContext context;
-  RecordingStream stream;
-  auto session = std::make_shared<AgentSession>(hello, &context, &stream);
-  agents.Add(session);
-  Scheduler scheduler(*store_, agents, events, {.lease = 1min, .health_check_interval = 1h});
+  ConnectedAgent agent(hello);
+  Scheduler scheduler(*store_, agent.agents, agent.events, {.lease = 1min, .health_check_interval = 1h});
   scheduler.RunOnce();
   EXPECT_EQ(Value("SELECT count(*) FROM runs"), "0");  // nothing claimed for it
-  const auto check = stream.WaitFor([](const auto& message) { return message.has_health_check(); }, 10s);
+  const auto check = agent.stream.WaitFor([](const auto& message) { return message.has_health_check(); }, 10s);
   ASSERT_TRUE(check.has_value()) << "no health check for the unavailable device";
   EXPECT_EQ(check->health_check().device(), "cpu0");
 
@@ -133,8 +138,7 @@ TEST_F(SchedulerStoreTest, AnUnavailableDeviceIsProbedAgainAndGetsWorkOnceThatPa
   ASSERT_TRUE(recovered.ok() && *recovered);
   scheduler.WorkChanged();
   scheduler.RunOnce();
-  const std::optional<benchd::v1::Assign> assign = stream.WaitForAssign(10s);
-  session->Close();
+  const std::optional<benchd::v1::Assign> assign = agent.stream.WaitForAssign(10s);
   ASSERT_TRUE(assign.has_value()) << "cpu0 got no work once available";
   EXPECT_EQ(assign->device(), "cpu0");
 }
