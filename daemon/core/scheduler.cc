@@ -6,6 +6,18 @@
 #include "daemon/core/scheduling_policy.h"
 
 namespace benchd::daemon {
+namespace {
+
+std::map<std::pair<std::string, std::string>, DeviceHealth> ByDevice(std::vector<DeviceHealth> devices) {
+  std::map<std::pair<std::string, std::string>, DeviceHealth> by_device;
+  for (DeviceHealth& device : devices) {
+    auto key = std::make_pair(device.agent_name, device.device_name);
+    by_device[key] = std::move(device);
+  }
+  return by_device;
+}
+
+}  // namespace
 
 Scheduler::Scheduler(Store& store, AgentRegistry& agents, SweepEvents& events, Options options)
     : store_(store), agents_(agents), events_(events), options_(options), reload_every_(options.refresh) {}
@@ -36,7 +48,7 @@ void Scheduler::FreeAfterReload(std::shared_ptr<AgentSession> session, int64_t r
     std::lock_guard lock(frees_mutex_);
     frees_after_reload_.emplace_back(std::move(session), run_id);
   }
-  WorkChanged();
+  Kick();
 }
 
 void Scheduler::Stop() {
@@ -89,8 +101,13 @@ void Scheduler::ReloadIfDue(TimePoint now) {
     std::lock_guard lock(frees_mutex_);
     frees.swap(frees_after_reload_);
   }
-  if (!work_changed_.exchange(false) && now - loaded_at_ < reload_every_ && frees.empty()) return;
+  const bool work_changed = work_changed_.exchange(false);
+  if (!work_changed && now - loaded_at_ < reload_every_) {
+    if (!frees.empty()) ReloadHealth(std::move(frees), now);
+    return;
+  }
   const TimePoint started = std::chrono::steady_clock::now();
+  ++work_group_loads_;
   auto groups = store_.LoadWorkGroups();
   auto health = store_.LoadDeviceHealth();
   if (!groups.ok() || !health.ok()) {
@@ -101,24 +118,39 @@ void Scheduler::ReloadIfDue(TimePoint now) {
     frees_after_reload_.insert(frees_after_reload_.begin(), frees.begin(), frees.end());
     return;
   }
-  std::map<std::pair<std::string, std::string>, DeviceHealth> by_device;
-  for (DeviceHealth& device : *health) {
-    auto key = std::make_pair(device.agent_name, device.device_name);
-    by_device[key] = std::move(device);
-  }
   {
     std::lock_guard lock(state_mutex_);
     groups_ = std::make_shared<std::vector<WorkGroup>>(*std::move(groups));
-    health_ = std::move(by_device);
+    health_ = ByDevice(*std::move(health));
     empty_for_device_.clear();
   }
-  for (const auto& [session, run_id] : frees) {
-    if (session->MarkRunDone(run_id)) ledger_.RunEnded(run_id, now);
-  }
+  FreeRuns(frees, now);
   loaded_at_ = now;
   // A large backlog makes the grouping query slow; reloading it back to back
   // would keep the database busy for little news.
   reload_every_ = std::max<std::chrono::nanoseconds>(options_.refresh, 10 * (std::chrono::steady_clock::now() - started));
+}
+
+void Scheduler::ReloadHealth(std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>> frees, TimePoint now) {
+  auto health = store_.LoadDeviceHealth();
+  if (!health.ok()) {
+    spdlog::warn("scheduler: load device health: {}", health.status().ToString());
+    std::lock_guard lock(frees_mutex_);
+    frees_after_reload_.insert(frees_after_reload_.begin(), frees.begin(), frees.end());
+    return;  // tried again at the next pass
+  }
+  {
+    std::lock_guard lock(state_mutex_);
+    health_ = ByDevice(*std::move(health));
+  }
+  FreeRuns(frees, now);
+}
+
+void Scheduler::FreeRuns(const std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>>& frees,
+                         TimePoint now) {
+  for (const auto& [session, run_id] : frees) {
+    if (session->MarkRunDone(run_id)) ledger_.RunEnded(run_id, now);
+  }
 }
 
 const DeviceHealth* Scheduler::HealthOf(const std::string& agent, const std::string& device) const {

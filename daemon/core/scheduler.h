@@ -66,8 +66,11 @@ class Scheduler {
   // The device running `run_id` is free again (fair-share accounting).
   void RunEnded(int64_t run_id);
   // The run failed, or put its device in quarantine: its device is free
-  // again once a snapshot loaded after now says whether it may take work,
-  // so no pass in between can give a quarantined device another run.
+  // again once the devices' health, loaded after now, says whether it may
+  // take work, so no pass in between can give a quarantined device another
+  // run. Only the health is reloaded for it (a backlog of millions makes
+  // the work groups a second's query); an experiment the failure requeued
+  // waits out its retry backoff anyway, and the next periodic reload finds it.
   void FreeAfterReload(std::shared_ptr<AgentSession> session, int64_t run_id);
   void Stop();
 
@@ -95,6 +98,8 @@ class Scheduler {
   // One pass: expire leases (at most once per tick), reload the snapshot if
   // due, fill free devices, send due health checks. Public for tests.
   void RunOnce();
+  // How often the work groups were loaded. For tests.
+  int64_t work_group_loads() const { return work_group_loads_; }
 
  private:
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -102,6 +107,9 @@ class Scheduler {
   void Loop();
   void ExpireLeasesIfDue(TimePoint now);
   void ReloadIfDue(TimePoint now);
+  // Loads the devices' health alone, then frees `frees`' devices.
+  void ReloadHealth(std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>> frees, TimePoint now);
+  void FreeRuns(const std::vector<std::pair<std::shared_ptr<AgentSession>, int64_t>>& frees, TimePoint now);
   void AssignFreeDevices(TimePoint now);
   void SendHealthChecks(TimePoint now);
   // Needs state_mutex_.
@@ -139,6 +147,7 @@ class Scheduler {
   TimePoint loaded_at_{};
   std::chrono::nanoseconds reload_every_{0};
   TimePoint leases_checked_at_{};
+  std::atomic<int64_t> work_group_loads_{0};
   std::map<std::pair<std::string, std::string>, TimePoint> health_checked_at_;
 };
 

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 
 #include "daemon/core/agent_registry.h"
 #include "daemon/core/agent_session.h"
@@ -141,6 +142,57 @@ TEST_F(SchedulerStoreTest, AnUnavailableDeviceIsProbedAgainAndGetsWorkOnceThatPa
   const std::optional<benchd::v1::Assign> assign = agent.stream.WaitForAssign(10s);
   ASSERT_TRUE(assign.has_value()) << "cpu0 got no work once available";
   EXPECT_EQ(assign->device(), "cpu0");
+}
+
+// After a failed run only the devices' health is reloaded before its device
+// is freed, not the work groups (a second's query with a backlog of
+// millions): enough to keep a device the failure quarantined from work.
+TEST_F(SchedulerStoreTest, AFailedRunFreesItsDeviceAfterReloadingOnlyTheHealth) {
+  PgStoreOptions options{.dsn = db_.dsn(), .pool_size = 2};
+  options.quarantine_after = 2;
+  PgStore store(options);
+  ASSERT_TRUE(store.Open().ok());
+  const benchd::v1::Hello hello = MakeHello("a", {"cpu0"});
+  ASSERT_TRUE(store.RegisterAgent(hello).ok());
+  Sweep("work", 0, "FP32");
+  Sweep("more-work", 0, "FP32");
+
+  ConnectedAgent agent(hello);
+  Scheduler scheduler(store, agent.agents, agent.events, {.lease = 1min, .refresh = 1h});
+  std::set<int64_t> assigned;
+  const auto next_assign = [&] {
+    auto message = agent.stream.WaitFor(
+        [&](const auto& message) { return message.has_assign() && !assigned.count(message.assign().run_id()); }, 10s);
+    if (message) assigned.insert(message->assign().run_id());
+    return message ? message->assign().run_id() : int64_t{-1};
+  };
+  const auto fail = [&](int64_t run_id) {
+    auto failed = store.IngestReport("a", FailedReport(run_id, 1, benchd::v1::FAILURE_KIND_INFRASTRUCTURE, "no answer"));
+    ASSERT_TRUE(failed.ok()) << failed.status();
+    scheduler.FreeAfterReload(agent.session, run_id);
+  };
+
+  scheduler.RunOnce();
+  EXPECT_EQ(scheduler.work_group_loads(), 1);
+  const int64_t first = next_assign();
+  ASSERT_GT(first, 0);
+  fail(first);
+  scheduler.RunOnce();  // freed after the health: the device takes more work
+  const int64_t second = next_assign();
+  ASSERT_GT(second, 0);
+  EXPECT_EQ(scheduler.work_group_loads(), 1);
+
+  fail(second);  // the second in a row: quarantined
+  scheduler.RunOnce();
+  EXPECT_EQ(scheduler.work_group_loads(), 1);
+  EXPECT_EQ(Value("SELECT count(*) FROM runs"), "2");  // nothing for a quarantined device
+  ASSERT_EQ(agent.session->IdleDevices().size(), 1u);  // but free, for when it is back
+
+  ASSERT_TRUE(store.SetDeviceEnabled("a", "cpu0", true).ok());
+  scheduler.WorkChanged();
+  scheduler.RunOnce();
+  EXPECT_EQ(scheduler.work_group_loads(), 2);
+  EXPECT_GT(next_assign(), 0);
 }
 
 }  // namespace
