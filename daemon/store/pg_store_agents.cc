@@ -215,13 +215,13 @@ absl::StatusOr<std::vector<benchd::v1::Agent>> PgStore::ListAgents() {
           device.set_unavailable_reason(row[15].as<std::string>());
           // Busy wins over the operator states: the device is still running
           // something a drain or disable lets finish.
-          const char* state = !agent.connected()           ? "offline"
-                              : device.current_run_id() != 0 ? "busy"
-                              : !device.enabled()           ? "disabled"
-                              : !device.unavailable_reason().empty() ? "unavailable"
-                              : device.quarantined()        ? "quarantined"
-                              : agent.draining()            ? "draining"
-                                                            : "idle";
+          const char* state = !agent.connected()                     ? "offline"
+                              : device.current_run_id() != 0           ? "busy"
+                              : !device.enabled()                      ? "disabled"
+                              : !device.unavailable_reason().empty()   ? "unavailable"
+                              : device.quarantined()                   ? "quarantined"
+                              : agent.draining()                       ? "draining"
+                                                                       : "idle";
           device.set_state(state);
         }
         return agents;
