@@ -18,6 +18,16 @@ sweep=${1:-$root/configs/sweeps/quickstart.yaml}
 
 "$root/scripts/build.sh" "$build"
 bin=$build/bin
+
+# The first agent has only the host CPU: a sweep for other platforms would
+# wait for a device forever. Say so before starting anything.
+plan=$("$bin/benchctl" plan "$sweep") || exit 2
+others=$(printf '%s\n' "$plan" | awk '/^PLATFORM +POINTS/ {table = 1; next} /^TOTAL/ {table = 0} table && $1 != "host-cpu" {print $1}')
+if [ -n "$others" ]; then
+  echo "benchd-demo: $sweep has points for $(echo $others | tr ' ' ','); the demo's first agent has only the host CPU (platform host-cpu)." >&2
+  echo "benchd-demo: pass a host-cpu sweep, or submit this one with benchctl to a benchd whose agents have those devices." >&2
+  exit 2
+fi
 mkdir -p "$demo"
 # PostgreSQL runs as an unprivileged user when we are root: it must reach this directory.
 chmod 755 "$demo"
