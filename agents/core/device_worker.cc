@@ -216,12 +216,16 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
   std::error_code error;
   std::filesystem::create_directories(request.work_dir, error);
 
+  // What the driver refuses from the request alone is refused before the
+  // base-power window and any reconfiguration: neither is worth seconds of
+  // the device's time for a run that cannot happen.
+  const absl::Status checked = error ? absl::OkStatus() : driver_->Check(request);
   run_environment_.RunStarting();
   // Power sampling starts before the device is touched, so the base window
   // sees it with nothing running.
   std::optional<RunPowerSession> power_session;
   absl::Status power_started = absl::OkStatus();
-  if (power_ != nullptr) {
+  if (power_ != nullptr && checked.ok()) {
     power_session.emplace(*power_, [&emit](benchd::v1::PowerBatch batch) {
       benchd::v1::Report report;
       *report.mutable_power_batch() = std::move(batch);
@@ -231,7 +235,8 @@ void DeviceWorker::Execute(const benchd::v1::Assign& assign) {
                                          cancel_current_);
   }
   absl::StatusOr<Configuration> configured =
-      error           ? absl::InternalError("create run directory '" + request.work_dir + "': " + error.message())
+      error                 ? absl::InternalError("create run directory '" + request.work_dir + "': " + error.message())
+      : !checked.ok()       ? absl::StatusOr<Configuration>(checked)
       : !power_started.ok() ? absl::StatusOr<Configuration>(power_started)
                             : EnsureConfigured(request);
   absl::StatusOr<RepeatedRun> repeated = configured.ok() ? RunRepeats(*driver_, request, cancel_current_)

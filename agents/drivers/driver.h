@@ -93,6 +93,12 @@ class Driver {
                                                                         const std::atomic<bool>& cancel) {
     return benchd::v1::Environment();
   }
+  // What Run would refuse from the request alone, with the error Run would
+  // return (a precision the device lacks, a model it does not have, a bad
+  // parameter), without touching the device. The agent asks before it
+  // samples the base power and reconfigures the device, so that a run that
+  // cannot happen costs neither. Default: nothing to refuse up front.
+  [[nodiscard]] virtual absl::Status Check(const RunRequest& request) const { return absl::OkStatus(); }
   [[nodiscard]] virtual absl::StatusOr<RunResult> Run(const RunRequest& request,
                                                       const std::atomic<bool>& cancel) = 0;
   // Restores what Prepare changed (modes, clocks) and kills leftovers; called

@@ -210,6 +210,10 @@ absl::StatusOr<JetsonDriver::RepeatOutcome> JetsonDriver::RunRepeat(const Plan& 
   return result;
 }
 
+absl::Status JetsonDriver::Check(const RunRequest& request) const {
+  return common::WithContext(PlanRun(request).status(), fmt::format("jetson run {}", request.run_id));
+}
+
 absl::StatusOr<RunResult> JetsonDriver::Run(const RunRequest& request, const std::atomic<bool>& cancel) {
   const std::string context = fmt::format("jetson run {}", request.run_id);
   absl::StatusOr<Plan> plan = PlanRun(request);

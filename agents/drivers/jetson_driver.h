@@ -94,6 +94,7 @@ class JetsonDriver final : public Driver {
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request,
                                                                 const std::atomic<bool>& cancel) override;
+  [[nodiscard]] absl::Status Check(const RunRequest& request) const override;
   [[nodiscard]] absl::StatusOr<RunResult> Run(const RunRequest& request, const std::atomic<bool>& cancel) override;
   [[nodiscard]] absl::Status Teardown() override;
 

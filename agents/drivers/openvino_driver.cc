@@ -94,6 +94,10 @@ absl::StatusOr<OpenVinoDriver::Plan> OpenVinoDriver::PlanRun(const RunRequest& r
   return plan;
 }
 
+absl::Status OpenVinoDriver::Check(const RunRequest& request) const {
+  return common::WithContext(PlanRun(request).status(), fmt::format("openvino run {}", request.run_id));
+}
+
 absl::StatusOr<RunResult> OpenVinoDriver::Run(const RunRequest& request, const std::atomic<bool>& cancel) {
   const std::string context = fmt::format("openvino run {}", request.run_id);
   absl::StatusOr<Plan> plan = PlanRun(request);

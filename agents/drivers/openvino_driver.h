@@ -78,6 +78,7 @@ class OpenVinoDriver final : public Driver {
   const std::string& Name() const override { return name_; }
   std::vector<std::string> RequiredParameters() const override { return {"precision", "topology"}; }
   [[nodiscard]] absl::StatusOr<benchd::v1::Environment> Probe() override;
+  [[nodiscard]] absl::Status Check(const RunRequest& request) const override;
   [[nodiscard]] absl::StatusOr<RunResult> Run(const RunRequest& request, const std::atomic<bool>& cancel) override;
 
  private:

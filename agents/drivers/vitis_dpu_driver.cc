@@ -149,6 +149,10 @@ absl::StatusOr<VitisDpuDriver::Plan> VitisDpuDriver::PlanRun(const RunRequest& r
   return plan;
 }
 
+absl::Status VitisDpuDriver::Check(const RunRequest& request) const {
+  return common::WithContext(PlanRun(request).status(), fmt::format("vitis-dpu run {}", request.run_id));
+}
+
 absl::StatusOr<RunResult> VitisDpuDriver::Run(const RunRequest& request, const std::atomic<bool>& cancel) {
   const std::string context = fmt::format("vitis-dpu run {}", request.run_id);
   absl::StatusOr<Plan> plan = PlanRun(request);

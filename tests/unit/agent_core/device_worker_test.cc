@@ -25,6 +25,8 @@ class FakeDriver final : public Driver {
     return environment;
   }
 
+  absl::Status Check(const RunRequest&) const override { return check_status; }
+
   absl::StatusOr<benchd::v1::Environment> Prepare(const RunRequest& request, const std::atomic<bool>&) override {
     std::lock_guard lock(mutex_);
     prepared.push_back(request.config_key);
@@ -65,6 +67,7 @@ class FakeDriver final : public Driver {
   std::vector<std::string> prepared;
   std::atomic<bool> fail_prepare{false};
   absl::Status probe_status;
+  absl::Status check_status;
 
  private:
   const std::string name_ = "fake";
@@ -175,6 +178,22 @@ TEST_F(DeviceWorkerTest, AnUnavailableDeviceFailsItsAssignmentsUntilAProbePasses
   // Runs carry the new probe's findings.
   EXPECT_EQ(ran.environment().entries().at("tool_version"), "2.1");
   EXPECT_TRUE(worker_->ProbeIfUnavailable().ok());  // available: nothing to do
+}
+
+TEST_F(DeviceWorkerTest, ARunTheDriverRefusesUpFrontDoesNotReconfigureTheDevice) {
+  driver_->check_status = absl::FailedPreconditionError("fake cannot run precision INT8");
+  worker_->Submit(Assign(1, 1, "mode-b"));
+  const benchd::v1::RunFinished refused = WaitFinished(1);
+  EXPECT_FALSE(refused.succeeded());
+  EXPECT_EQ(refused.failure_kind(), benchd::v1::FAILURE_KIND_MEASUREMENT);
+  EXPECT_EQ(refused.error(), "fake cannot run precision INT8");
+  EXPECT_TRUE(driver_->prepared.empty());  // no mode switch for a run that cannot happen
+  EXPECT_EQ(worker_->CurrentConfigKey(), "");
+
+  driver_->check_status = absl::OkStatus();
+  worker_->Submit(Assign(2, 1, "mode-b"));
+  EXPECT_TRUE(WaitFinished(2).succeeded());
+  EXPECT_EQ(driver_->prepared, std::vector<std::string>{"mode-b"});
 }
 
 TEST_F(DeviceWorkerTest, EveryReportCarriesTheAssignedAttempt) {

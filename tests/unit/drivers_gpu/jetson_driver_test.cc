@@ -239,6 +239,18 @@ TEST_F(JetsonDriverTest, AModelTheBoardDoesNotHaveIsAMeasurementFailureNotTheBoa
   EXPECT_TRUE(runner_.fake.specs.empty());
 }
 
+TEST_F(JetsonDriverTest, CheckRefusesWhatRunWouldBeforeTheBoardIsTouched) {
+  std::unique_ptr<Driver> driver = MakeDriver();
+  EXPECT_TRUE(driver->Check(MakeRequest(dir_.path())).ok());
+  const absl::Status int8 = driver->Check(MakeRequest(dir_.path(), "INT8"));
+  EXPECT_EQ(int8.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(int8.message()), HasSubstr("jetson run 7: jetson cannot run precision INT8"));
+  const absl::Status missing = driver->Check(MakeRequest(dir_.path(), "FP16", 1, "GoogLeNetv1"));
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("jetson has no model GoogLeNetv1-p12.5.onnx"));
+  EXPECT_TRUE(runner_.fake.specs.empty());  // neither trtexec nor nvpmodel
+}
+
 TEST_F(JetsonDriverTest, AMissingModelDirectoryIsTheBoardsProblem) {
   std::unique_ptr<Driver> driver = MakeDriver({{"model_dir", models_.Of("unmounted")}});
   absl::StatusOr<RunResult> result = driver->Run(MakeRequest(dir_.path()), cancel_);

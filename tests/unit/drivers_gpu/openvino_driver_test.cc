@@ -154,6 +154,9 @@ TEST_F(OpenVinoDriverTest, AModelTheStickDoesNotHaveFailsTheExperimentBeforeLaun
   EXPECT_THAT(std::string(result.status().message()),
               HasSubstr("openvino has no model GoogLeNetv1.xml on this device (no file " + models_.Of("GoogLeNetv1.xml") +
                         "; .xml files there: ResNet-50.xml, x; rm -rf ~ &&.xml)"));
+  // The agent asks before sampling base power: the same answer.
+  EXPECT_EQ(driver->Check(MakeRequest("FP16", 1, "GoogLeNetv1")), result.status());
+  EXPECT_TRUE(driver->Check(MakeRequest()).ok());
   EXPECT_TRUE(runner_.specs.empty());
 }
 
