@@ -268,10 +268,8 @@ void Scheduler::SendHealthChecks(TimePoint now) {
   std::lock_guard lock(state_mutex_);
   for (const auto& [key, health] : health_) {
     // An unavailable device's check is a new probe, which every agent can do.
-    if (!(health.quarantined || health.unavailable) || !health.enabled ||
-        !(health.has_health_check || health.unavailable)) {
-      continue;
-    }
+    const bool checkable = (health.quarantined && health.has_health_check) || health.unavailable;
+    if (!checkable || !health.enabled) continue;
     auto& checked_at = health_checked_at_[key];
     if (checked_at != TimePoint{} && now - checked_at < options_.health_check_interval) continue;
     auto session = agents_.Find(health.agent_name);

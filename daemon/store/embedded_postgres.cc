@@ -279,7 +279,7 @@ absl::Status EmbeddedPostgres::ClearLeftover() {
 }
 
 absl::Status EmbeddedPostgres::StartServer(int port) {
-  const fs::path log = fs::path(pg_dir_) / "server.log";
+  const fs::path log = server_log();
   const std::uintmax_t log_offset = FileSize(log);
   // pg_ctl hands -o to /bin/sh, so the empty socket list needs its quotes.
   // wal_level=minimal: a sweep's experiments go into tables created by the
