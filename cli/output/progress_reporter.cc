@@ -1,6 +1,8 @@
 #include "cli/output/progress_reporter.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "cli/output/format.h"
 #include "spdlog/fmt/fmt.h"
@@ -22,10 +24,16 @@ int64_t Percent(const benchd::v1::SweepProgress& progress) {
 }
 
 // The coordinator keeps such a sweep open: its experiments run as soon as a
-// device that can take them registers.
-bool OnlyUnschedulableLeft(const benchd::v1::SweepProgress& progress) {
+// device that can take them registers or comes back into service.
+bool OnlyWaitingLeft(const benchd::v1::SweepProgress& progress) {
   return progress.running() == 0 && progress.pending() > 0 &&
-         progress.unschedulable() >= progress.pending();
+         progress.unschedulable() + progress.blocked() >= progress.pending();
+}
+
+// Why nothing runs, once only waiting work is left.
+std::string WaitingText(const benchd::v1::SweepProgress& progress) {
+  return progress.blocked() > 0 ? "waiting for a device to return to service (benchctl devices)"
+                                : "waiting for a device that can run them";
 }
 
 std::string EtaText(const benchd::v1::SweepProgress& progress) {
@@ -47,7 +55,8 @@ std::string ThroughputText(const benchd::v1::SweepProgress& progress) {
 bool SameCounts(const benchd::v1::SweepProgress& a, const benchd::v1::SweepProgress& b) {
   return a.total() == b.total() && a.pending() == b.pending() && a.running() == b.running() &&
          a.succeeded() == b.succeeded() && a.failed() == b.failed() &&
-         a.cancelled() == b.cancelled() && a.unschedulable() == b.unschedulable();
+         a.cancelled() == b.cancelled() && a.unschedulable() == b.unschedulable() &&
+         a.blocked() == b.blocked();
 }
 
 }  // namespace
@@ -67,7 +76,8 @@ std::string ProgressBarText(const benchd::v1::SweepProgress& progress, int bar_w
   if (progress.unschedulable() > 0) {
     text += fmt::format("  {} unschedulable", progress.unschedulable());
   }
-  if (OnlyUnschedulableLeft(progress)) return text + "  waiting for a device";
+  if (progress.blocked() > 0) text += fmt::format("  {} blocked", progress.blocked());
+  if (OnlyWaitingLeft(progress)) return text + "  waiting for a device";
   const std::string throughput = ThroughputText(progress);
   if (!throughput.empty()) text += "  " + throughput;
   const std::string eta = EtaText(progress);
@@ -80,11 +90,12 @@ std::string ProgressSummaryText(const benchd::v1::SweepProgress& progress) {
       fmt::format("{}/{} done ({}%): {} succeeded, {} failed, {} running, {} pending",
                   FinishedCount(progress), progress.total(), Percent(progress),
                   progress.succeeded(), progress.failed(), progress.running(), progress.pending());
-  if (progress.unschedulable() > 0) {
-    text += fmt::format(" ({} unschedulable)", progress.unschedulable());
-  }
+  std::vector<std::string> waiting;
+  if (progress.unschedulable() > 0) waiting.push_back(fmt::format("{} unschedulable", progress.unschedulable()));
+  if (progress.blocked() > 0) waiting.push_back(fmt::format("{} blocked: no device in service", progress.blocked()));
+  if (!waiting.empty()) text += fmt::format(" ({})", fmt::join(waiting, ", "));
   if (progress.cancelled() > 0) text += fmt::format(", {} cancelled", progress.cancelled());
-  if (OnlyUnschedulableLeft(progress)) return text + ", waiting for a device that can run them";
+  if (OnlyWaitingLeft(progress)) return text + ", " + WaitingText(progress);
   const std::string throughput = ThroughputText(progress);
   if (!throughput.empty()) text += ", " + throughput;
   const std::string eta = EtaText(progress);

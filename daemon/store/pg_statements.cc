@@ -23,10 +23,13 @@ std::string AgentTime(const std::string& param) {
 // since migration 0007) are within the device domains `domains` (jsonb
 // {"param": ["value", ...]}): every constrained parameter the experiment has
 // takes one of the listed values (in text form).
+// CASE, unlike OR, guarantees the order: most devices have no domains, and
+// skip the function scan.
 std::string WithinDomains(const std::string& domains, const std::string& params) {
   const std::string object = params + "::jsonb";
-  return "NOT EXISTS (SELECT 1 FROM jsonb_each(" + domains + ") AS dom(name, allowed)\n"
-         "            WHERE " + object + " ? dom.name AND NOT dom.allowed ? (" + params + " ->> dom.name))";
+  return "CASE WHEN " + domains + " = '{}' THEN true ELSE\n"
+         "  NOT EXISTS (SELECT 1 FROM jsonb_each(" + domains + ") AS dom(name, allowed)\n"
+         "              WHERE " + object + " ? dom.name AND NOT dom.allowed ? (" + params + " ->> dom.name)) END";
 }
 
 // The lease expiry a renewal of run `r` by `lease` (a SQL expression in
@@ -48,14 +51,58 @@ std::string HasRequired(const std::string& required, const std::string& params) 
          " END";
 }
 
-// A pending experiment `e` that no registered device could run: none has its
-// platform, its required labels, domains that admit its parameters and a
-// driver that finds every parameter it needs.
-std::string Unschedulable() {
-  return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.platform = e.platform\n"
+// Device `d` could run experiment `e`: it has its platform, its required
+// labels, domains that admit its parameters and a driver that finds every
+// parameter it needs.
+std::string CouldRun() {
+  return "d.platform = e.platform\n"
          "  AND d.labels @> (SELECT rs.requires FROM run_settings rs WHERE rs.id = e.settings_id)\n"
          "  AND " + WithinDomains("d.domains", "e.parameters") + "\n"
-         "  AND " + HasRequired("d.required_parameters", "e.parameters") + ")";
+         "  AND " + HasRequired("d.required_parameters", "e.parameters");
+}
+
+// A pending experiment `e` that no registered device could run.
+std::string Unschedulable() {
+  return "e.state = 'pending' AND NOT EXISTS (SELECT 1 FROM devices d WHERE " + CouldRun() + ")";
+}
+
+// Device `d` is in service: enabled, not quarantined, available, on an
+// agent that is connected and not draining.
+std::string InService() {
+  return "d.enabled AND NOT d.quarantined AND d.unavailable_reason = ''\n"
+         "  AND d.agent_id IN (SELECT a.id FROM agents a WHERE a.connected AND NOT a.draining)";
+}
+
+// Per run settings of sweep `s` and platform, what its devices (those with
+// the platform and the settings' required labels) are: `open` devices take
+// any parameters (no domains, no required parameters), narrowed ones only
+// some; each in service or not. Joined to the sweep's experiments, it
+// answers ServedBy() for most of them without looking at their parameters.
+std::string DevicesBySettings() {
+  return "SELECT rs.id AS settings_id, d.platform,\n"
+         "  bool_or(open AND in_service) AS open_in_service, bool_or(open) AS open_any,\n"
+         "  bool_or(NOT open AND in_service) AS narrowed_in_service, bool_or(NOT open) AS narrowed_any\n"
+         "FROM run_settings rs JOIN devices d ON d.labels @> rs.requires\n"
+         "CROSS JOIN LATERAL (SELECT d.domains = '{}' AND cardinality(d.required_parameters) = 0 AS open,\n"
+         "                           " + InService() + " AS in_service) k\n"
+         "WHERE rs.sweep_id = s.id GROUP BY rs.id, d.platform";
+}
+
+// Who could serve pending experiment `e` now, `f` being its row of
+// DevicesBySettings() (NULL: no device has its platform and labels): 2 a
+// device in service, 1 only devices out of service (disabled, quarantined,
+// unavailable, or on an agent that is disconnected or draining), 0 no
+// registered device (unschedulable); NULL when `e` is not pending. The
+// parameters are looked at only where narrowed devices decide.
+std::string ServedBy() {
+  return "CASE WHEN e.state <> 'pending' THEN NULL\n"
+         "  WHEN f.platform IS NULL THEN 0\n"
+         "  WHEN f.open_in_service THEN 2\n"
+         "  WHEN f.narrowed_in_service AND EXISTS (SELECT 1 FROM devices d WHERE " + CouldRun() + "\n"
+         "    AND " + InService() + ") THEN 2\n"
+         "  WHEN f.open_any THEN 1\n"
+         "  WHEN f.narrowed_any AND EXISTS (SELECT 1 FROM devices d WHERE " + CouldRun() + ") THEN 1\n"
+         "  ELSE 0 END";
 }
 
 // Why experiment `e` is unschedulable, NULL when it is not: the checks of
@@ -109,7 +156,7 @@ std::string SweepWithProgress(const std::string& tail) {
   return "SELECT s.id, s.name, s.yaml, " + EpochMicros("s.submitted_at") + R"sql(,
        c.total, c.pending, c.running, c.succeeded, c.failed, c.cancelled,
        d.mean_ms::double precision, d.devices, s.priority, coalesce(s.resumed_from, 0),
-       c.unschedulable, d.recent, d.recent_window_s, s.cancelled_at IS NOT NULL
+       c.unschedulable, c.recent, d.active_for_s, s.cancelled_at IS NOT NULL, c.blocked
 FROM sweeps s
 CROSS JOIN LATERAL (
   SELECT count(*) AS total,
@@ -118,17 +165,29 @@ CROSS JOIN LATERAL (
          count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
          count(*) FILTER (WHERE state = 'failed') AS failed,
          count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
-         count(*) FILTER (WHERE )sql" + Unschedulable() + R"sql() AS unschedulable
-  FROM experiments e WHERE e.sweep_id = s.id AND )sql" + InIdBlock("e", "s") + R"sql() c
+         count(*) FILTER (WHERE served_by = 0) AS unschedulable,
+         count(*) FILTER (WHERE served_by = 1) AS blocked,
+         -- Experiments, not runs: an attempt that failed and was requeued
+         -- brought the sweep no closer to its end.
+         count(*) FILTER (WHERE state IN ('succeeded', 'failed')
+                            AND updated_at > now() - interval '5 minutes') AS recent
+  -- OFFSET 0: served_by is worked out once per experiment, not once per
+  -- count that reads it.
+  FROM (SELECT e.state, e.updated_at, )sql" + ServedBy() + R"sql( AS served_by
+        FROM experiments e LEFT JOIN ()sql" + DevicesBySettings() + R"sql() f
+          ON f.settings_id = e.settings_id AND f.platform = e.platform
+        WHERE e.sweep_id = s.id AND )sql" + InIdBlock("e", "s") + R"sql( OFFSET 0) e) c
 CROSS JOIN LATERAL (
   SELECT avg(extract(epoch FROM r.finished_at - coalesce(r.started_at, r.assigned_at)) * 1000)
            FILTER (WHERE r.state IN ('succeeded', 'failed') AND r.finished_at IS NOT NULL)
            AS mean_ms,
          count(DISTINCT (r.agent, r.device)) AS devices,
-         count(*) FILTER (WHERE r.state IN ('succeeded', 'failed')
-                            AND r.finished_at > now() - interval '5 minutes') AS recent,
-         extract(epoch FROM least(interval '5 minutes', now() - min(r.assigned_at)))::double precision
-           AS recent_window_s
+         -- How long the runs active in the last 5 minutes have been at it
+         -- (NULL: none was), which starts the rate's window later when the
+         -- sweep began, or resumed after a stall that would dilute the rate.
+         extract(epoch FROM now() - min(r.assigned_at) FILTER (
+           WHERE r.state IN ('assigned', 'running') OR r.finished_at > now() - interval '5 minutes'))
+           ::double precision AS active_for_s
   FROM runs r JOIN experiments e ON e.id = r.experiment_id
   WHERE e.sweep_id = s.id AND )sql" + InIdBlock("e", "s") + R"sql() d
 )sql" + tail;

@@ -1,5 +1,6 @@
 #include "daemon/store/pg_store.h"
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -31,14 +32,20 @@ benchd::v1::Sweep SweepFromRow(const pqxx::row& row) {
   progress.set_failed(row[8].as<int64_t>());
   progress.set_cancelled(row[9].as<int64_t>());
   progress.set_unschedulable(row[14].as<int64_t>());
-  // Unschedulable work waits for a device that may never come: it has no
-  // place in an estimate.
-  const int64_t remaining = progress.pending() - progress.unschedulable() + progress.running();
-  const double window_s = DoubleOr(row[16], 0);
+  progress.set_blocked(row[18].as<int64_t>());
+  // Unschedulable and blocked work waits for a device that may never come
+  // (back): it has no place in an estimate.
+  const int64_t remaining =
+      progress.pending() - progress.unschedulable() - progress.blocked() + progress.running();
+  // The rate's window: the last 5 minutes, or since the runs active in them
+  // began (none: no rate).
+  const double window_s = std::min(300.0, DoubleOr(row[16], 0));
   if (window_s >= 1.0) {
     progress.set_throughput_per_min(static_cast<double>(row[15].as<int64_t>()) * 60.0 / window_s);
   }
-  if (progress.throughput_per_min() > 0) {
+  if (remaining <= 0) {
+    // Nothing to estimate: the eta stays 0.
+  } else if (progress.throughput_per_min() > 0) {
     progress.set_eta_ms(
         static_cast<int64_t>(static_cast<double>(remaining) * 60000.0 / progress.throughput_per_min()));
   } else if (!row[10].is_null()) {

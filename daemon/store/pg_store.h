@@ -55,13 +55,16 @@ class PgStore final : public Store {
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> SucceededPointKeys(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<int64_t> RequeueFailed(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Sweep>> ListSweeps() override;
-  // throughput_per_min: runs finished in the last 5 minutes (or since the
-  // sweep's first assignment, if later), per minute. eta_ms = schedulable
-  // remaining work (pending - unschedulable + running) / throughput; before
-  // the window holds a second, the mean duration of finished runs x remaining
-  // / devices that ran any of its experiments; 0 until a run has finished.
-  // `unschedulable` costs a check against every registered device per
-  // pending experiment.
+  // throughput_per_min: experiments finished (succeeded or failed) in the
+  // last 5 minutes, per minute; the window starts later when the runs active
+  // in those minutes started later (the sweep began, or resumed after a
+  // stall). eta_ms = the work devices in service can take (pending -
+  // unschedulable - blocked + running) / throughput; before the window holds
+  // a second, the mean duration of finished runs x that work / devices that
+  // ran any of its experiments; 0 until a run has finished, and when none of
+  // the work can run. `unschedulable` and `blocked` are decided per run
+  // settings and platform, and per pending experiment only where devices
+  // narrowed by domains or required parameters decide.
   [[nodiscard]] absl::StatusOr<benchd::v1::SweepProgress> GetProgress(int64_t sweep_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<benchd::v1::Experiment>> ListExperiments(int64_t sweep_id,
                                                                                     const Page& page = {}) override;

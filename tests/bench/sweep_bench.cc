@@ -12,7 +12,9 @@
 //             building the NewSweep (run settings, keys) for the store;
 //   store     PgStore::CreateSweep of that NewSweep (one transaction, COPY)
 //   progress  PgStore::GetProgress of the new sweep, which SubmitSweep
-//             returns (counts by state, unschedulable work)
+//             returns (counts by state, unschedulable work); again with
+//             four devices registered that could run it, and with the same
+//             devices needing a parameter (checked per experiment)
 // against a private PostgreSQL (EmbeddedPostgres in a temporary directory) or
 // --database. The submit path costs plan + store + progress; parse and
 // expand are shown to tell where plan's time goes. A program to run by hand,
@@ -211,6 +213,26 @@ int main(int argc, char** argv) {
     watch = Stopwatch();
     const auto progress = OrDie(store.GetProgress(sweep_id), "progress");
     const Phase progressed = watch.Stop();
+    // With devices registered, the progress says which pending work a device
+    // in service could take: by run settings for devices that take any
+    // parameters, per experiment for devices narrowed to some.
+    benchd::v1::Hello hello;
+    hello.set_agent_name("sweep-bench");
+    for (int i = 0; i < 4; ++i) {
+      benchd::v1::Device* device = hello.add_devices();
+      device->set_name("cpu" + std::to_string(i));
+      device->set_driver("host-cpu");
+      device->set_platform("host-cpu");
+    }
+    OrDie(store.RegisterAgent(hello), "register devices");
+    watch = Stopwatch();
+    OrDie(store.GetProgress(sweep_id), "progress");
+    const Phase progressed_open = watch.Stop();
+    for (benchd::v1::Device& device : *hello.mutable_devices()) device.add_required_parameters("a");
+    OrDie(store.RegisterAgent(hello), "register devices");
+    watch = Stopwatch();
+    OrDie(store.GetProgress(sweep_id), "progress");
+    const Phase progressed_narrowed = watch.Stop();
 
     std::printf(
         "sweep: %d x %d x %d = %zu points on host-cpu; stored as sweep %lld with %lld "
@@ -224,6 +246,8 @@ int main(int argc, char** argv) {
     PrintPhase("store (PgStore::CreateSweep, COPY)", stored, points);
     if (embedded) std::printf("%-40s %8.3f s cpu (PostgreSQL server, all processes)\n", "store, server side", server_cpu);
     PrintPhase("progress (GetProgress, as submit answers)", progressed, points);
+    PrintPhase("progress, 4 devices", progressed_open, points);
+    PrintPhase("progress, 4 devices needing a parameter", progressed_narrowed, points);
     PrintPhase("submit path (plan + store + progress)",
                {plan.wall_s + stored.wall_s + progressed.wall_s, plan.cpu_s + stored.cpu_s + progressed.cpu_s},
                points);

@@ -371,6 +371,70 @@ TEST_F(LifecycleTest, WorkNoRegisteredDeviceCanRunIsUnschedulable) {
   EXPECT_EQ(reasons()[2], "outside the domains of every host-cpu device with rack=r9: precision=FP32");
 }
 
+TEST_F(LifecycleTest, WorkOnlyDevicesOutOfServiceCouldRunIsBlockedAndLeftOutOfTheEstimate) {
+  const int64_t sweep_id = CreateSweep(4);
+  // One run has finished, so there is an estimate while devices serve.
+  const Claim claim = MustClaim("a", "cpu0");
+  Ingest("a", SucceededReport(claim.run_id, 1));
+  auto progress = [&] {
+    auto got = store_->GetProgress(sweep_id);
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.value_or(benchd::v1::SweepProgress{});
+  };
+  EXPECT_EQ(progress().blocked(), 0);
+  EXPECT_GT(progress().eta_ms(), 0);
+  // Each way out of service, with the other device already out: disabled,
+  // quarantined, unavailable, its agent draining or disconnected.
+  ASSERT_TRUE(store_->SetDeviceEnabled("a", "cpu0", false).ok());
+  EXPECT_EQ(progress().blocked(), 0) << "cpu1 still serves";
+  Value("UPDATE devices SET quarantined = true, quarantine_reason = 'test' WHERE name = 'cpu1'");
+  EXPECT_EQ(progress().blocked(), 3);
+  EXPECT_EQ(progress().unschedulable(), 0);
+  EXPECT_EQ(progress().eta_ms(), 0) << "nothing can run";
+  ASSERT_TRUE(store_->SetDeviceEnabled("a", "cpu1", true).ok());
+  EXPECT_EQ(progress().blocked(), 0);
+  benchd::v1::Hello hello = MakeHello("a", {"cpu0", "cpu1"});
+  hello.mutable_devices(1)->set_unavailable_reason("probe failed: no board");
+  ASSERT_TRUE(store_->RegisterAgent(hello).ok());
+  EXPECT_EQ(progress().blocked(), 3);
+  ASSERT_TRUE(store_->SetDeviceEnabled("a", "cpu0", true).ok());
+  EXPECT_EQ(progress().blocked(), 0);
+  ASSERT_TRUE(store_->SetAgentDraining("a", true).ok());
+  EXPECT_EQ(progress().blocked(), 3);
+  ASSERT_TRUE(store_->SetAgentDraining("a", false).ok());
+  EXPECT_EQ(progress().blocked(), 0);
+  ASSERT_TRUE(store_->MarkAgentDisconnected("a").ok());
+  EXPECT_EQ(progress().blocked(), 3);
+  // Work no registered device could run stays unschedulable, not blocked.
+  const int64_t elsewhere = CreateSweep(2, "tx2");
+  auto tx2 = store_->GetProgress(elsewhere);
+  ASSERT_TRUE(tx2.ok()) << tx2.status();
+  EXPECT_EQ(tx2->unschedulable(), 2);
+  EXPECT_EQ(tx2->blocked(), 0);
+}
+
+TEST_F(LifecycleTest, ThroughputCountsFinishedExperimentsSinceWorkLastResumed) {
+  const int64_t sweep_id = CreateSweep(3);
+  const Claim failed = MustClaim("a", "cpu0");
+  Ingest("a", FailedReport(failed.run_id, 1, benchd::v1::FAILURE_KIND_INFRASTRUCTURE, "board did not answer"));
+  ASSERT_EQ(Value("SELECT state FROM experiments WHERE id = " + std::to_string(failed.experiment_id)), "pending");
+  // The sweep has been running a minute.
+  Value("UPDATE runs SET assigned_at = now() - interval '60 seconds'");
+  auto progress = store_->GetProgress(sweep_id);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  EXPECT_EQ(progress->throughput_per_min(), 0) << "a requeued attempt finished nothing";
+
+  // A stall: that attempt was twenty minutes ago, and work resumed a minute
+  // ago. The rate is that minute's, not diluted over the stall.
+  Value("UPDATE runs SET assigned_at = now() - interval '20 minutes', finished_at = now() - interval '19 minutes'");
+  const Claim resumed = MustClaim("a", "cpu1");
+  Value("UPDATE runs SET assigned_at = now() - interval '60 seconds' WHERE id = " + std::to_string(resumed.run_id));
+  Ingest("a", SucceededReport(resumed.run_id, 1));
+  progress = store_->GetProgress(sweep_id);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  EXPECT_NEAR(progress->throughput_per_min(), 1.0, 0.05);
+}
+
 TEST_F(LifecycleTest, AReportedReconfigurationBecomesATimedEventAndTheDevicesConfiguration) {
   CreateSweep(1);
   const Claim claim = MustClaim("a", "cpu0");

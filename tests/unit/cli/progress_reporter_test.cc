@@ -69,6 +69,34 @@ TEST(ProgressTextTest, OnlyUnschedulableWorkLeftSaysItIsWaitingInsteadOfAnEta) {
               ::testing::EndsWith("0 running  2 unschedulable  waiting for a device"));
 }
 
+TEST(ProgressTextTest, BlockedWorkIsCountedAndSaysWhereToLook) {
+  benchd::v1::SweepProgress progress = Progress(6, 1, 0, 0);
+  progress.set_unschedulable(1);
+  progress.set_blocked(4);
+  EXPECT_EQ(ProgressLineText(4, progress),
+            "sweep 4: 1/6 done (16%): 1 succeeded, 0 failed, 0 running, 5 pending "
+            "(1 unschedulable, 4 blocked: no device in service), "
+            "waiting for a device to return to service (benchctl devices)");
+  EXPECT_THAT(ProgressBarText(progress, 10),
+              ::testing::EndsWith("0 running  1 unschedulable  4 blocked  waiting for a device"));
+  // While something can still run, the estimate stays.
+  progress = Progress(6, 1, 0, 1, 20'000);
+  progress.set_blocked(2);
+  EXPECT_EQ(ProgressSummaryText(progress),
+            "1/6 done (16%): 1 succeeded, 0 failed, 1 running, 4 pending (2 blocked: no device in service), "
+            "ETA 20s");
+}
+
+TEST(ProgressReporterTest, LinesModePrintsWhenTheBlockedCountChanges) {
+  std::ostringstream out;
+  ProgressReporter reporter(out, ProgressReporter::Mode::kLines, 7);
+  benchd::v1::SweepProgress progress = Progress(4, 0, 0, 0);
+  reporter.Update(progress);
+  progress.set_blocked(4);
+  reporter.Update(progress);
+  EXPECT_EQ(Count(out.str(), '\n'), 2u);
+}
+
 TEST(ProgressReporterTest, LinesModePrintsWhenTheUnschedulableCountChanges) {
   std::ostringstream out;
   ProgressReporter reporter(out, ProgressReporter::Mode::kLines, 7);
