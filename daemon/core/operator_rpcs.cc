@@ -26,9 +26,8 @@ grpc::Status CoordinatorServiceImpl::CancelSweep(grpc::ServerContext*, const ben
                                                  benchd::v1::CancelSweepResponse* response) {
   if (request->sweep_id() <= 0) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id must be positive");
   auto cancelled = store_.CancelSweep(request->sweep_id());
-  if (!cancelled.ok()) {
-    return ToGrpcStatus(common::WithContext(cancelled.status(), "cancel sweep " + std::to_string(request->sweep_id())));
-  }
+  // The store names the operation of a failure; a refusal is the answer.
+  if (!cancelled.ok()) return ToGrpcStatus(cancelled.status());
   // Agents attached to another coordinator are not told; their next report
   // is rejected, which stops the run just the same.
   for (const StoppedRun& run : cancelled->stopped) {
@@ -52,7 +51,7 @@ grpc::Status CoordinatorServiceImpl::DrainAgent(grpc::ServerContext*, const benc
                                                 benchd::v1::DrainAgentResponse* response) {
   if (auto status = RequireName(request->agent(), "agent"); !status.ok()) return status;
   auto active = store_.SetAgentDraining(request->agent(), !request->undo());
-  if (!active.ok()) return ToGrpcStatus(common::WithContext(active.status(), "drain agent " + request->agent()));
+  if (!active.ok()) return ToGrpcStatus(active.status());
   response->set_active_runs(*active);
   spdlog::info("agent={} {}", request->agent(), request->undo() ? "takes work again" : "draining");
   scheduler_.WorkChanged();
@@ -67,7 +66,7 @@ grpc::Status CoordinatorServiceImpl::SetDeviceEnabled(grpc::ServerContext*,
   const std::string what = (request->enabled() ? "enable device " : "disable device ") + request->agent() + "/" +
                            request->device();
   if (absl::Status set = store_.SetDeviceEnabled(request->agent(), request->device(), request->enabled()); !set.ok()) {
-    return ToGrpcStatus(common::WithContext(set, what));
+    return ToGrpcStatus(set);
   }
   auto agents = store_.ListAgents();
   if (!agents.ok()) return ToGrpcStatus(common::WithContext(agents.status(), what));

@@ -550,6 +550,13 @@ WHERE id = $1)sql"},
 
       // Cancelling a sweep: runs first, then experiments (the lock order of
       // every statement here).
+      // Whether sweep $1 was cancelled before, and whether it has work left
+      // to cancel; locks it against a concurrent cancel or rerun.
+      {kLockSweepForCancel,
+       "SELECT s.cancelled_at IS NOT NULL,\n"
+       "       EXISTS (SELECT 1 FROM experiments e WHERE e.sweep_id = s.id AND " + InIdBlock("e", "s") + "\n"
+       "                 AND e.state IN ('pending', 'running'))\n"
+       "FROM sweeps s WHERE s.id = $1 FOR UPDATE OF s"},
       {kCancelSweep,
        "UPDATE sweeps SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = $1 RETURNING id"},
       {kCancelSweepRuns,

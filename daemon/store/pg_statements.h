@@ -26,6 +26,7 @@ inline constexpr char kMetricsOfRuns[] = "metrics_of_runs";
 inline constexpr char kSucceededPointKeys[] = "succeeded_point_keys";
 inline constexpr char kRequeueFailed[] = "requeue_failed";
 inline constexpr char kSweepCancelled[] = "sweep_cancelled";
+inline constexpr char kLockSweepForCancel[] = "lock_sweep_for_cancel";
 inline constexpr char kCancelSweep[] = "cancel_sweep";
 inline constexpr char kCancelSweepRuns[] = "cancel_sweep_runs";
 inline constexpr char kCancelSweepExperiments[] = "cancel_sweep_experiments";

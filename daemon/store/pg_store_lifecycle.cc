@@ -13,8 +13,17 @@ namespace benchd::daemon {
 
 absl::StatusOr<CancelResult> PgStore::CancelSweep(int64_t sweep_id) {
   return Transact(*pool_, fmt::format("cancel sweep {}", sweep_id), [&](pqxx::work& tx) -> absl::StatusOr<CancelResult> {
-    if (tx.exec_prepared(sql::kCancelSweep, sweep_id).empty()) return absl::NotFoundError("no such sweep");
+    const pqxx::result sweep = tx.exec_prepared(sql::kLockSweepForCancel, sweep_id);
+    if (sweep.empty()) return absl::NotFoundError("no such sweep");
     CancelResult result;
+    if (!sweep[0][1].as<bool>()) {
+      // Marking a finished sweep cancelled would change nothing but its
+      // record, and refuse `rerun --failed` on it later.
+      if (sweep[0][0].as<bool>()) return result;
+      return absl::FailedPreconditionError(
+          fmt::format("sweep {} has finished: nothing is pending or running to cancel", sweep_id));
+    }
+    tx.exec_prepared(sql::kCancelSweep, sweep_id);
     for (const auto& row : tx.exec_prepared(sql::kCancelSweepRuns, sweep_id)) {
       StoppedRun run{row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>()};
       InsertEvent(tx, {.kind = "run_cancelled",

@@ -22,6 +22,21 @@ void BackOff(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(base_ms + jitter(random)));
 }
 
+// The operation's answer to its caller about the request (no such sweep,
+// a state that does not allow it): the caller names what it asked for.
+bool IsRefusal(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 absl::Status RunTransaction(ConnectionPool& pool, std::string_view what,
@@ -33,7 +48,7 @@ absl::Status RunTransaction(ConnectionPool& pool, std::string_view what,
     try {
       pqxx::work tx(lease->connection());
       absl::Status status = body(tx);
-      if (!status.ok()) return common::WithContext(status, what);
+      if (!status.ok()) return IsRefusal(status) ? status : common::WithContext(status, what);
       tx.commit();
       return absl::OkStatus();
     } catch (const pqxx::in_doubt_error& error) {

@@ -5,7 +5,10 @@
 //
 // The operation is a function over a `pqxx::work&` that returns a Status or a
 // StatusOr. It runs on a pooled connection and is committed when it returns
-// OK; a non-OK result rolls back and is returned with `what` as context.
+// OK; a non-OK result rolls back. A refusal of the request (NOT_FOUND,
+// FAILED_PRECONDITION, INVALID_ARGUMENT, ALREADY_EXISTS, OUT_OF_RANGE) is
+// returned as it is, for the caller, who knows what it asked, to name it
+// once; any other failure comes back with `what` as context.
 // Serialization failures and deadlocks rerun it (a bounded number of times);
 // a lost connection reruns it once on a fresh connection, so a restarted
 // server is survived by the next call. Exceptions are translated once, by

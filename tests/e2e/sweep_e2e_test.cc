@@ -327,6 +327,14 @@ run: {warmup: 1, iterations: 1000, timeout: 1ms, retries: 0}
 )");
   CommandResult failed = cluster.Benchctl({"submit", failing, "--watch"});
   EXPECT_EQ(failed.exit_code, 5) << failed.out << failed.err;
+  // A finished sweep is not cancelled after the fact (that would refuse the
+  // rerun below); each refusal names the request once.
+  CommandResult late_cancel = cluster.Benchctl({"cancel", "3"});
+  EXPECT_EQ(late_cancel.exit_code, 2) << late_cancel.err;
+  EXPECT_EQ(late_cancel.err, "benchctl: cancel sweep 3: sweep 3 has finished: nothing is pending or running to cancel\n");
+  CommandResult unknown_cancel = cluster.Benchctl({"cancel", "99"});
+  EXPECT_EQ(unknown_cancel.exit_code, 4) << unknown_cancel.err;
+  EXPECT_EQ(unknown_cancel.err, "benchctl: cancel sweep 99: no such sweep\n");
   CommandResult rerun = cluster.Benchctl({"rerun", "3", "--failed"});
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_NE(rerun.out.find("sweep 3: 1 failed experiment(s) requeued"), std::string::npos) << rerun.out;

@@ -215,6 +215,31 @@ TEST_F(LifecycleTest, CancellingASweepStopsItsRunsAndLeavesNothingToClaim) {
   // A rerun would undo the cancel behind the user's back.
   EXPECT_EQ(store_->RequeueFailed(sweep_id).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->CancelSweep(999).status().code(), absl::StatusCode::kNotFound);
+  // Cancelling it again changes nothing and logs nothing.
+  cancelled = store_->CancelSweep(sweep_id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->cancelled_pending, 0);
+  EXPECT_TRUE(cancelled->stopped.empty());
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE kind = 'sweep_cancelled'"), 1);
+}
+
+TEST_F(LifecycleTest, AFinishedSweepIsNotMarkedCancelledAndCanStillBeRerun) {
+  const int64_t sweep_id = CreateSweep(2);
+  const Claim succeeded = MustClaim("a", "cpu0");
+  Ingest("a", SucceededReport(succeeded.run_id, 1));
+  const Claim failed = MustClaim("a", "cpu1");
+  Ingest("a", FailedReport(failed.run_id, 1, benchd::v1::FAILURE_KIND_MEASUREMENT, "does not fit"));
+  auto cancelled = store_->CancelSweep(sweep_id);
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kFailedPrecondition) << cancelled.status();
+  EXPECT_EQ(cancelled.status().message(),
+            "sweep " + std::to_string(sweep_id) + " has finished: nothing is pending or running to cancel");
+  auto sweep = store_->GetSweep(sweep_id);
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  EXPECT_FALSE(sweep->cancelled());
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE kind = 'sweep_cancelled'"), 0);
+  auto requeued = store_->RequeueFailed(sweep_id);
+  ASSERT_TRUE(requeued.ok()) << requeued.status();
+  EXPECT_EQ(*requeued, 1);
 }
 
 TEST_F(LifecycleTest, DomainsNarrowWhatADeviceIsOffered) {

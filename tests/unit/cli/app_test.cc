@@ -21,6 +21,7 @@ using ::benchd::cli::testing::FakeCoordinatorServer;
 using ::benchd::cli::testing::MakeAgent;
 using ::benchd::cli::testing::MakeDevice;
 using ::benchd::cli::testing::MakeEvent;
+using ::benchd::cli::testing::MakeExperiment;
 using ::benchd::cli::testing::MakeResult;
 using ::benchd::cli::testing::MakeSweep;
 using ::benchd::cli::testing::Progress;
@@ -156,7 +157,9 @@ TEST(AppTest, AmbiguousDeviceExitsTwoAndUnknownDeviceFour) {
 
 TEST(AppTest, RerunOfCancelledSweepExitsTwoWithTheCoordinatorsAdvice) {
   FakeCoordinatorServer server;
-  server.service().AddSweep(MakeSweep(3, "r", Progress(1, 0, 1, 0)));
+  server.service().AddSweep(MakeSweep(3, "r", Progress(2, 0, 1, 0)),
+                            {MakeExperiment(0, "host-cpu", benchd::v1::EXPERIMENT_STATE_FAILED, 1),
+                             MakeExperiment(1, "host-cpu", benchd::v1::EXPERIMENT_STATE_PENDING, 1)});
   EXPECT_EQ(RunInProcess({"--coordinator", server.address(), "cancel", "3"}).exit_code, 0);
   Outcome outcome = RunInProcess({"--coordinator", server.address(), "rerun", "3", "--failed"});
   EXPECT_EQ(outcome.exit_code, 2);

@@ -1,5 +1,6 @@
 #include "tests/unit/cli/fake_coordinator.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include <arpa/inet.h>
@@ -230,8 +231,7 @@ grpc::Status FakeCoordinatorService::RerunSweep(grpc::ServerContext*,
   if (data.sweep.cancelled()) {
     const std::string id = std::to_string(request->sweep_id());
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                        "requeue failed experiments of sweep " + id + ": sweep " + id +
-                            " was cancelled; submit its file again with --resume " + id +
+                        "sweep " + id + " was cancelled; submit its file again with --resume " + id +
                             " to run what is missing");
   }
   int64_t requeued = 0;
@@ -252,6 +252,14 @@ grpc::Status FakeCoordinatorService::CancelSweep(grpc::ServerContext*,
   SweepData* found = nullptr;
   if (grpc::Status status = Find(request->sweep_id(), &found); !status.ok()) return status;
   SweepData& data = *found;
+  const bool active = std::any_of(data.experiments.begin(), data.experiments.end(), [](const v1::Experiment& e) {
+    return e.state() == v1::EXPERIMENT_STATE_PENDING || e.state() == v1::EXPERIMENT_STATE_RUNNING;
+  });
+  if (!active && !data.sweep.cancelled()) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "sweep " + std::to_string(request->sweep_id()) +
+                            " has finished: nothing is pending or running to cancel");
+  }
   for (v1::Experiment& experiment : data.experiments) {
     if (experiment.state() == v1::EXPERIMENT_STATE_PENDING) {
       response->set_cancelled_pending(response->cancelled_pending() + 1);

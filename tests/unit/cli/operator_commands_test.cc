@@ -28,6 +28,7 @@ using ::benchd::cli::testing::FakeCoordinatorServer;
 using ::benchd::cli::testing::FakeCoordinatorService;
 using ::benchd::cli::testing::MakeAgent;
 using ::benchd::cli::testing::MakeDevice;
+using ::benchd::cli::testing::MakeExperiment;
 using ::benchd::cli::testing::MakeEvent;
 using ::benchd::cli::testing::MakeSweep;
 using ::benchd::cli::testing::Progress;
@@ -40,16 +41,6 @@ benchd::v1::SweepProgress WithUnschedulable(benchd::v1::SweepProgress progress,
   progress.set_unschedulable(unschedulable);
   progress.set_throughput_per_min(per_min);
   return progress;
-}
-
-benchd::v1::Experiment MakeExperiment(int ordinal, const std::string& platform,
-                                      benchd::v1::ExperimentState state, int64_t batch) {
-  benchd::v1::Experiment experiment;
-  experiment.set_ordinal(ordinal);
-  experiment.set_platform(platform);
-  (*experiment.mutable_parameters()->mutable_values())["batch"].set_int_value(batch);
-  experiment.set_state(state);
-  return experiment;
 }
 
 class OperatorCommandsTest : public ::testing::Test {
@@ -252,14 +243,24 @@ TEST_F(OperatorCommandsTest, CancelOfUnknownSweepIsNotFound) {
 
 TEST_F(OperatorCommandsTest, RerunOfCancelledSweepPassesTheCoordinatorsAdviceThrough) {
   fake().AddSweep(MakeSweep(3, "resnet", Progress(2, 0, 1, 0)),
-                  {MakeExperiment(0, "host-cpu", benchd::v1::EXPERIMENT_STATE_FAILED, 1)});
+                  {MakeExperiment(0, "host-cpu", benchd::v1::EXPERIMENT_STATE_FAILED, 1),
+                   MakeExperiment(1, "host-cpu", benchd::v1::EXPERIMENT_STATE_PENDING, 1)});
   ASSERT_TRUE(RunCancel(Context(), 3).ok());
   absl::Status status = RunRerunFailed(Context(), 3);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(),
-            "rerun sweep 3: requeue failed experiments of sweep 3: sweep 3 was cancelled; submit "
-            "its file again with --resume 3 to run what is missing");
+            "rerun sweep 3: sweep 3 was cancelled; submit its file again with --resume 3 to run what is missing");
   EXPECT_EQ(ExitCodeForStatus(status), ExitCode::kBadInput);
+}
+
+TEST_F(OperatorCommandsTest, CancelOfAFinishedSweepIsRefusedWithTheReason) {
+  fake().AddSweep(MakeSweep(3, "resnet", Progress(2, 1, 1, 0)),
+                  {MakeExperiment(0, "host-cpu", benchd::v1::EXPERIMENT_STATE_SUCCEEDED, 1),
+                   MakeExperiment(1, "host-cpu", benchd::v1::EXPERIMENT_STATE_FAILED, 1)});
+  absl::Status status = RunCancel(Context(), 3);
+  EXPECT_EQ(status.message(), "cancel sweep 3: sweep 3 has finished: nothing is pending or running to cancel");
+  EXPECT_EQ(ExitCodeForStatus(status), ExitCode::kBadInput);
+  EXPECT_EQ(out_.str(), "");
 }
 
 // --- drain ---

@@ -104,4 +104,15 @@ inline benchd::v1::Event MakeEvent(int64_t id, const std::string& kind, int64_t 
   return event;
 }
 
+// An experiment of a sweep, told apart by its batch size.
+inline benchd::v1::Experiment MakeExperiment(int ordinal, const std::string& platform,
+                                             benchd::v1::ExperimentState state, int64_t batch) {
+  benchd::v1::Experiment experiment;
+  experiment.set_ordinal(ordinal);
+  experiment.set_platform(platform);
+  (*experiment.mutable_parameters()->mutable_values())["batch"].set_int_value(batch);
+  experiment.set_state(state);
+  return experiment;
+}
+
 }  // namespace benchd::cli::testing
