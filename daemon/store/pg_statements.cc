@@ -205,7 +205,7 @@ std::string LoseRuns(const std::string& run_condition, const std::string& reason
                   failure_kind = 'infrastructure'
   WHERE state IN ('assigned', 'running') AND )sql" +
          run_condition + R"sql(
-  RETURNING id, experiment_id, agent
+  RETURNING id, experiment_id, agent, device
 ), requeued AS (
   UPDATE experiments e
   SET state = CASE WHEN e.attempts < e.max_attempts THEN 'pending' ELSE 'failed' END,
@@ -214,7 +214,7 @@ std::string LoseRuns(const std::string& run_condition, const std::string& reason
   FROM lost WHERE e.id = lost.experiment_id AND e.state = 'running'
   RETURNING e.id, e.sweep_id, e.state
 )
-SELECT lost.id, lost.experiment_id, requeued.sweep_id, requeued.state, lost.agent
+SELECT lost.id, lost.experiment_id, requeued.sweep_id, requeued.state, lost.agent, lost.device
 FROM lost LEFT JOIN requeued ON requeued.id = lost.experiment_id ORDER BY lost.id)sql";
 }
 

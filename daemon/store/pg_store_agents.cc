@@ -41,7 +41,8 @@ RequeueResult CollectLostRuns(pqxx::work& tx, const pqxx::result& rows, const st
                      .experiment_id = experiment_id,
                      .run_id = run_id,
                      .agent = row[4].as<std::string>(),
-                     .message = fmt::format("run {} lost ({}); {}", run_id, reason, outcome)});
+                     .message = fmt::format("run {} lost ({}); {}", run_id, reason, outcome),
+                     .device = row[5].as<std::string>()});
   }
   result.sweep_ids.assign(sweeps.begin(), sweeps.end());
   return result;

@@ -158,6 +158,8 @@ TEST_F(PgStoreTest, ExpireLeasesRequeuesThenFailsAtTheRetryLimit) {
   ASSERT_TRUE(expired.ok());
   EXPECT_TRUE(expired->lost_run_ids.empty());
   EXPECT_EQ(Value("SELECT count(*) FROM events WHERE kind = 'run_lost'"), "2");
+  // Each names its device, so `benchctl events --device` finds it.
+  EXPECT_EQ(Value("SELECT string_agg(DISTINCT device, ',') FROM events WHERE kind = 'run_lost'"), "cpu0");
 }
 
 TEST_F(PgStoreTest, HeartbeatExtendsLeasesOfListedRunsOnly) {
