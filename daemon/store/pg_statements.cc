@@ -548,10 +548,10 @@ WHERE id = $1)sql"},
        "  ORDER BY id DESC LIMIT $7) newest\n"
        "ORDER BY id"},
 
-      // Cancelling a sweep: runs first, then experiments (the lock order of
-      // every statement here).
+      // Cancelling a sweep: the sweep's row, then runs, then experiments
+      // (the lock order of every statement here).
       // Whether sweep $1 was cancelled before, and whether it has work left
-      // to cancel; locks it against a concurrent cancel or rerun.
+      // to cancel; locks its row against a concurrent cancel.
       {kLockSweepForCancel,
        "SELECT s.cancelled_at IS NOT NULL,\n"
        "       EXISTS (SELECT 1 FROM experiments e WHERE e.sweep_id = s.id AND " + InIdBlock("e", "s") + "\n"
