@@ -57,6 +57,16 @@ absl::StatusOr<ExitCode> RunSubmit(const CommandContext& context, const SubmitOp
                                response->already_measured(), options.resume);
   }
   for (const std::string& dropped : response->dropped()) context.out << "dropped " << dropped << "\n";
+  // Said now, so that nobody waits on work that cannot start.
+  const benchd::v1::SweepProgress& progress = sweep->progress();
+  if (progress.unschedulable() > 0) {
+    context.out << fmt::format("{} of them no registered device can run: 'benchctl show {}' says why\n",
+                               progress.unschedulable(), sweep->id());
+  }
+  if (progress.blocked() > 0) {
+    context.out << fmt::format("{} of them wait for a device to return to service: see 'benchctl devices'\n",
+                               progress.blocked());
+  }
   context.out.flush();
   if (!options.watch) return ExitCode::kOk;
   return RunWatch(context, sweep->id(), retry_wait);

@@ -64,6 +64,20 @@ TEST_F(CommandsTest, SubmitPrintsSweepIdAndExperimentCount) {
   EXPECT_EQ(fake().last_submit()->file_name(), path);
 }
 
+TEST_F(CommandsTest, SubmitSaysWhenSomeWorkCannotStart) {
+  const std::string path = WriteFile("cli_submit_waiting.yaml", "name: lab\n");
+  benchd::v1::Sweep sweep = MakeSweep(7, "lab", Progress(12, 0, 0, 0));
+  sweep.mutable_progress()->set_unschedulable(2);
+  sweep.mutable_progress()->set_blocked(4);
+  fake().SetSubmitAnswer(sweep);
+  absl::StatusOr<ExitCode> code = RunSubmit(Context(), {path, false});
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(out_.str(),
+            "sweep 7 submitted (lab): 12 experiments\n"
+            "2 of them no registered device can run: 'benchctl show 7' says why\n"
+            "4 of them wait for a device to return to service: see 'benchctl devices'\n");
+}
+
 TEST_F(CommandsTest, SubmitOfMissingFileIsBadInputAndSendsNothing) {
   const std::string path = ::testing::TempDir() + "cli_no_such_file.yaml";
   absl::StatusOr<ExitCode> code = RunSubmit(Context(), {path, false});
