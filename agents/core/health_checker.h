@@ -38,7 +38,7 @@ struct HealthCheckConfig {
   // it first, and a device that fails it is unhealthy; one that passes it
   // and has no command is healthy. Unset, or nullopt, for a device that
   // needs no probe: its command alone decides.
-  std::function<std::optional<absl::Status>()> probe;
+  std::function<std::optional<absl::Status>()> probe{};
 };
 
 class HealthChecker {

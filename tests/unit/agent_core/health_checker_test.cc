@@ -13,8 +13,8 @@ using std::chrono::milliseconds;
 using testing::FakeProcessRunner;
 
 std::map<std::string, HealthCheckConfig> Devices() {
-  return {{"tx2", HealthCheckConfig{{"/opt/selftest", "--quick"}, milliseconds(5000)}},
-          {"cpu0", HealthCheckConfig{{}, milliseconds(30000)}}};
+  return {{"tx2", HealthCheckConfig{.argv = {"/opt/selftest", "--quick"}, .timeout = milliseconds(5000)}},
+          {"cpu0", HealthCheckConfig{.argv = {}, .timeout = milliseconds(30000)}}};
 }
 
 TEST(HealthCheckerTest, ExitZeroIsHealthyWithTheOutputTail) {
@@ -110,7 +110,7 @@ TEST(HealthCheckerTest, SubmittedCheckRunsOnItsOwnThreadAndReplies) {
 TEST(HealthCheckerTest, CommandPastItsTimeoutIsUnhealthy) {
   common::BoostProcessRunner runner;
   std::map<std::string, HealthCheckConfig> devices{
-      {"tx2", HealthCheckConfig{{"sh", "-c", "echo probing; exec sleep 30"}, milliseconds(200)}}};
+      {"tx2", HealthCheckConfig{.argv = {"sh", "-c", "echo probing; exec sleep 30"}, .timeout = milliseconds(200)}}};
   HealthChecker checker(devices, runner, [](const benchd::v1::HealthResult&) {});
   const benchd::v1::HealthResult result = checker.Check("tx2");
   EXPECT_FALSE(result.healthy());
@@ -120,7 +120,8 @@ TEST(HealthCheckerTest, CommandPastItsTimeoutIsUnhealthy) {
 
 TEST(HealthCheckerTest, RealCommandExitingZeroIsHealthy) {
   common::BoostProcessRunner runner;
-  std::map<std::string, HealthCheckConfig> devices{{"tx2", HealthCheckConfig{{"true"}, milliseconds(5000)}}};
+  std::map<std::string, HealthCheckConfig> devices{
+      {"tx2", HealthCheckConfig{.argv = {"true"}, .timeout = milliseconds(5000)}}};
   HealthChecker checker(devices, runner, [](const benchd::v1::HealthResult&) {});
   const benchd::v1::HealthResult result = checker.Check("tx2");
   EXPECT_TRUE(result.healthy()) << result.detail();

@@ -135,7 +135,9 @@ TEST(DriverContractTest, RequiredParametersAreExactlyThoseARunCannotDoWithout) {
   }
   // The command driver's list comes from its argv (command_driver_test).
   for (const DriverEntry& entry : KnownDrivers()) {
-    if (entry.name != "command") EXPECT_TRUE(covered.count(std::string(entry.name))) << entry.name;
+    if (entry.name != "command") {
+      EXPECT_TRUE(covered.count(std::string(entry.name))) << entry.name;
+    }
   }
 }
 
