@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <set>
 
+#include "common/platform_catalog.h"
 #include "common/proto_json.h"
 #include "common/status_util.h"
 #include "common/yaml_reader.h"
+#include "spdlog/fmt/fmt.h"
 
 namespace benchd::agent {
 namespace {
@@ -69,6 +71,19 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ReadDomains(cons
   return domains;
 }
 
+// A platform no sweep can name (sweeps are checked against the same
+// catalog) would leave the device idle for good: a typo is an error here.
+absl::Status CheckPlatform(const YamlContext& ctx, const YAML::Node& node, const std::string& path,
+                           const std::string& platform) {
+  static const absl::StatusOr<common::PlatformCatalog> catalog = common::PlatformCatalog::Builtin();
+  if (!catalog.ok()) return catalog.status();
+  if (catalog->Find(platform) != nullptr) return absl::OkStatus();
+  return ctx.ErrorAt(node, path,
+                     fmt::format("unknown platform '{}' (known: {}; `custom` for any other device): no sweep could "
+                                 "name it, so the device would get no work",
+                                 platform, fmt::join(catalog->Names(), ", ")));
+}
+
 absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node& node, const std::string& path) {
   BENCHD_RETURN_IF_ERROR(ctx.CheckMap(node, path, {"name", "driver", "platform", "labels", "options", "health_check",
                                                  "health_check_timeout", "domains", "power", "sensors"}));
@@ -104,6 +119,7 @@ absl::StatusOr<DeviceConfig> ReadDevice(const YamlContext& ctx, const YAML::Node
   if (node["power"]) {
     BENCHD_ASSIGN_OR_RETURN(device.power, power::ReadPowerSources(ctx, node["power"], JoinPath(path, "power")));
   }
+  BENCHD_RETURN_IF_ERROR(CheckPlatform(ctx, node["platform"], JoinPath(path, "platform"), device.platform));
   return device;
 }
 

@@ -1,5 +1,6 @@
 #include "agents/core/agent_config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace benchd::agent {
@@ -61,6 +62,18 @@ TEST(AgentConfigTest, ParsesHealthCheckAndDomains) {
   EXPECT_TRUE(cpu.domains.empty());
 }
 
+TEST(AgentConfigTest, APlatformNoSweepCouldNameIsAnErrorAtItsPlace) {
+  auto config = ParseAgentConfig("devices:\n  - {name: d, driver: host-cpu, platform: host-cpux}\n", "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, ::testing::StartsWith("agent.yaml:2:43: devices[0].platform: unknown platform 'host-cpux' "
+                                             "(known: custom, "));
+  EXPECT_THAT(message, ::testing::HasSubstr(", host-cpu, "));
+  EXPECT_THAT(message, ::testing::EndsWith("; `custom` for any other device): no sweep could name it, so the device "
+                                           "would get no work"));
+  EXPECT_TRUE(ParseAgentConfig("devices:\n  - {name: d, driver: command, platform: custom}\n", "agent.yaml").ok());
+}
+
 struct BadConfig {
   const char* text;
   const char* message;
@@ -90,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"devices:\n  - {name: d, driver: x, platform: y, colour: red}\n",
                   "agent.yaml:2:39: devices[0].colour: unknown key 'colour' (expected one of: name, driver, platform, "
                   "labels, options, health_check, health_check_timeout, domains, power, sensors)"},
-        BadConfig{"devices:\n  - {name: d, driver: x, platform: y}\n  - {name: d, driver: x, platform: y}\n",
+        BadConfig{"devices:\n  - {name: d, driver: x, platform: host-cpu}\n  - {name: d, driver: x, platform: host-cpu}\n",
                   "agent.yaml:3:12: devices[1].name: device name 'd' is used twice"},
         BadConfig{"agent: {reconnect_max: soon}\ndevices: [{name: d, driver: x, platform: y}]\n",
                   "agent.yaml:1:24: agent.reconnect_max: invalid duration 'soon' (expected e.g. 500ms, 5s, 10m, 1h30m)"},
