@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "agents/drivers/driver_util.h"
@@ -35,17 +36,22 @@ bool EnoughSamples(const power::WindowFigure& figure, const std::string& rail, p
 
 // The average over every window of `phase`, or nothing when it was not
 // marked; a window the samples do not cover becomes a warning.
-void FillPhase(const power::RailTrace& trace, const power::PhaseTimeline& timeline, power::Phase phase,
-               const std::string& rail, benchd::v1::PhasePower* out, std::vector<std::string>& warnings) {
+// The phase's figure, none when the run had no such window (a sweep without
+// `power: {base: ...}` has no base window) or too few samples in it: an
+// empty message would read as 0 W measured.
+std::optional<benchd::v1::PhasePower> PhaseFigure(const power::RailTrace& trace, const power::PhaseTimeline& timeline,
+                                                  power::Phase phase, const std::string& rail,
+                                                  std::vector<std::string>& warnings) {
   const std::vector<power::Window> windows = timeline.WindowsOf(phase);
-  if (windows.empty()) return;
+  if (windows.empty()) return std::nullopt;
   absl::StatusOr<power::WindowFigure> figure = power::IntegrateWindows(trace, windows);
   if (!figure.ok()) {
     warnings.push_back(fmt::format("rail {}: no {} power: {}", rail, power::PhaseName(phase),
                                    std::string(figure.status().message())));
-    return;
+    return std::nullopt;
   }
-  if (EnoughSamples(*figure, rail, phase, warnings)) *out = ToProto(*figure);
+  if (!EnoughSamples(*figure, rail, phase, warnings)) return std::nullopt;
+  return ToProto(*figure);
 }
 
 }  // namespace
@@ -126,7 +132,9 @@ RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& marks, int
     if (trace == nullptr) continue;
     benchd::v1::RailPower* rail = summary.add_rails();
     rail->set_rail(names[id]);
-    FillPhase(*trace, timeline_, power::Phase::kBase, names[id], rail->mutable_base(), outcome.warnings);
+    if (auto base = PhaseFigure(*trace, timeline_, power::Phase::kBase, names[id], outcome.warnings)) {
+      *rail->mutable_base() = *std::move(base);
+    }
     if (inferences <= 0) {
       outcome.warnings.push_back(fmt::format("rail {}: no energy per inference: the run reported no inferences",
                                              names[id]));

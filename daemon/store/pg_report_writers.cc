@@ -15,8 +15,10 @@ namespace {
 // the events table through it.
 constexpr size_t kMaxLogLineBytes = 8 << 10;
 
+// An empty phase was not measured (earlier agents sent an empty base for
+// runs without a base window): NULL, not 0 W.
 std::optional<double> PhaseWatts(bool measured, const benchd::v1::PhasePower& phase) {
-  return measured ? std::optional<double>(phase.avg_w()) : std::nullopt;
+  return measured && phase.ByteSizeLong() > 0 ? std::optional<double>(phase.avg_w()) : std::nullopt;
 }
 
 }  // namespace

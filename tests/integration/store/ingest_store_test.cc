@@ -150,6 +150,20 @@ TEST_F(IngestTest, SucceededRunIsAResultWithItsSummary) {
   EXPECT_EQ(progress->eta_ms(), 6000);
 }
 
+TEST_F(IngestTest, AnEmptyBasePhaseIsNotMeasuredRatherThanZeroWatts) {
+  // What agents sent for a run without a base window before they left the
+  // phase out.
+  benchd::v1::Report done = SucceededReport(claim_.run_id, 1);
+  benchd::v1::RailPower* rail = done.mutable_run_finished()->mutable_summary()->mutable_power()->add_rails();
+  rail->set_rail("board");
+  rail->mutable_base();
+  rail->mutable_full()->set_avg_w(1.55);
+  rail->mutable_full()->set_samples(316);
+  Ingest("a", done);
+  EXPECT_EQ(RunValue("base_w"), "");  // NULL
+  EXPECT_EQ(RunValue("full_w"), "1.55");
+}
+
 TEST_F(IngestTest, PowerRepeatsAndWarningsRoundTripAndTheTraceReadsBack) {
   Ingest("a", StartedReport(claim_.run_id, 1));
   Ingest("a", LatencyReport(claim_.run_id, 2, 0, 0, {100, 110}, {1000, 2000}));

@@ -118,6 +118,8 @@ TEST_F(RunPowerSessionTest, RunWithoutInferencesGetsAWarningInsteadOfAFigure) {
   EXPECT_NE(outcome.warnings[0].find("no energy per inference"), std::string::npos) << outcome.warnings[0];
   ASSERT_EQ(outcome.summary.rails_size(), 1);
   EXPECT_FALSE(outcome.summary.rails(0).has_full());
+  // No base window was held: no base figure, rather than 0 W.
+  EXPECT_FALSE(outcome.summary.rails(0).has_base());
 }
 
 TEST_F(RunPowerSessionTest, AWindowTooShortForTheSamplingRateGetsAWarningNotAFigure) {
