@@ -34,11 +34,10 @@ bool EnoughSamples(const power::WindowFigure& figure, const std::string& rail, p
   return false;
 }
 
-// The average over every window of `phase`, or nothing when it was not
-// marked; a window the samples do not cover becomes a warning.
-// The phase's figure, none when the run had no such window (a sweep without
-// `power: {base: ...}` has no base window) or too few samples in it: an
-// empty message would read as 0 W measured.
+// The average over every window of `phase`; nothing when it was not marked
+// (a sweep without `power: {base: ...}` has no base window) or its windows
+// hold too few samples, since an empty message would read as 0 W measured.
+// A window the samples do not cover becomes a warning.
 std::optional<benchd::v1::PhasePower> PhaseFigure(const power::RailTrace& trace, const power::PhaseTimeline& timeline,
                                                   power::Phase phase, const std::string& rail,
                                                   std::vector<std::string>& warnings) {
