@@ -151,6 +151,15 @@ RunPowerOutcome RunPowerSession::Finish(const std::vector<PhaseMark>& marks, int
     rail->set_energy_per_inference_j(energy->joules_per_inference);
     if (idle_ok && energy->dynamic_joules_per_inference) {
       rail->set_dynamic_energy_per_inference_j(*energy->dynamic_joules_per_inference);
+      // Kept as measured, but a paper should not quote it unread. Noise
+      // puts full a hair under idle on a device the work hardly loads; a
+      // drop of 1 % or more is a sign.
+      if (energy->measure.avg_watts < 0.99 * energy->idle->avg_watts) {
+        outcome.warnings.push_back(fmt::format(
+            "rail {}: full power {:.3f} W is 1 % or more below idle power {:.3f} W, so the dynamic energy is negative: the idle "
+            "window held activity, or the device throttled while measuring",
+            names[id], energy->measure.avg_watts, energy->idle->avg_watts));
+      }
     }
   }
   return outcome;

@@ -36,6 +36,12 @@ class RunPowerSessionTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  // While the sampler reads (it keeps the file open): the same number of
+  // bytes written in place, so that it never sees a truncated file.
+  void Overwrite(const std::string& name, const std::string& text) {
+    std::fstream file(dir_ / name, std::ios::in | std::ios::out);
+    file.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
 
   // Lets `ms` of real time pass: a power window is a length of time.
   static void Hold(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -104,6 +110,29 @@ TEST_F(RunPowerSessionTest, FiguresFromDriverMarksAndTheAgentsBaseWindow) {
     batched += batch.watts_size();
   }
   EXPECT_GE(batched, rail.full().samples() + rail.base().samples());
+}
+
+TEST_F(RunPowerSessionTest, FullPowerBelowIdlePowerIsKeptAndFlagged) {
+  Write("hwmon0/power1_input", "6000000\n");  // 6 W while idle
+  RunPowerSession session(*monitor_, nullptr);
+  const std::atomic<bool> cancel{false};
+  ASSERT_TRUE(session.Begin(std::chrono::milliseconds(0), cancel).ok());
+  const int64_t idle = MonotonicNowNs();
+  Hold(100);
+  Overwrite("hwmon0/power1_input", "5000000\n");  // 5 W while measuring
+  Hold(50);
+  const int64_t measure = MonotonicNowNs();
+  Hold(150);
+  const RunPowerOutcome outcome = session.Finish(
+      {{power::Phase::kIdle, idle}, {power::Phase::kMeasure, measure}, {power::Phase::kCooldown, MonotonicNowNs()}},
+      100);
+  ASSERT_EQ(outcome.summary.rails_size(), 1);
+  EXPECT_LT(outcome.summary.rails(0).dynamic_energy_per_inference_j(), 0);
+  ASSERT_EQ(outcome.warnings.size(), 1u);
+  // The idle window runs to the measure mark, its last 50 ms at 5 W.
+  EXPECT_EQ(outcome.warnings[0].rfind("rail board: full power 5.0", 0), 0u) << outcome.warnings[0];
+  EXPECT_NE(outcome.warnings[0].find(" W is 1 % or more below idle power 5."), std::string::npos)
+      << outcome.warnings[0];
 }
 
 TEST_F(RunPowerSessionTest, RunWithoutInferencesGetsAWarningInsteadOfAFigure) {
