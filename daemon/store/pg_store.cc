@@ -43,12 +43,11 @@ benchd::v1::Sweep SweepFromRow(const pqxx::row& row) {
   if (window_s >= 1.0) {
     progress.set_throughput_per_min(static_cast<double>(row[15].as<int64_t>()) * 60.0 / window_s);
   }
-  if (remaining <= 0) {
-    // Nothing to estimate: the eta stays 0.
-  } else if (progress.throughput_per_min() > 0) {
+  // Nothing that can run: the eta stays 0.
+  if (remaining > 0 && progress.throughput_per_min() > 0) {
     progress.set_eta_ms(
         static_cast<int64_t>(static_cast<double>(remaining) * 60000.0 / progress.throughput_per_min()));
-  } else if (!row[10].is_null()) {
+  } else if (remaining > 0 && !row[10].is_null()) {
     const double mean_ms = row[10].as<double>();
     const int64_t devices = std::max<int64_t>(1, row[11].as<int64_t>());
     progress.set_eta_ms(static_cast<int64_t>(mean_ms * static_cast<double>(remaining) /
